@@ -1,1 +1,2 @@
 export * from './renderer.contract.js';
+export * from './secret-file.js';
