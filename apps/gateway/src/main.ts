@@ -1,14 +1,19 @@
 import 'reflect-metadata';
-import { Controller, Get, Module, Injectable } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { HELLO } from '#contracts';
+import 'dotenv/config';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, loadGatewayConfig } from './config/gateway.config.js';
+import { announce, createGatewayApp } from './setup.js';
 
-@Injectable()
-class S { v() { return HELLO; } }
-@Controller()
-class C { constructor(private readonly s: S) {} @Get() get() { return this.s.v(); } }
-@Module({ controllers: [C], providers: [S] })
-class M {}
-const app = await NestFactory.create(M);
-await app.listen(3999);
-console.log('up');
+try {
+  const config = loadGatewayConfig(process.env);
+  const app = await createGatewayApp(config);
+  await app.listen(config.port, config.host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  await announce(app, config, port);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module.js';
+import { IdentityModule } from '../identity/identity.module.js';
+import { SuggestionsModule } from '../suggestions/suggestions.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AdminController } from './admin.controller.js';
+import { ClaimTokenEntity } from './claim-token.entity.js';
+import { ClaimTokensRepository } from './claim-tokens.repository.js';
+import { ClaimService } from './claim.service.js';
+import { ModerationService } from './moderation.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ClaimTokenEntity]), AuthModule, IdentityModule, SuggestionsModule, UsersModule],
+  controllers: [AdminController],
+  providers: [ClaimTokensRepository, ClaimService, ModerationService],
+  exports: [ClaimService],
+})
+export class AdminModule {}

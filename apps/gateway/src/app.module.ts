@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AdminModule } from './admin/admin.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { ConfigModule } from './config/config.module.js';
+import { GatewayConfig } from './config/gateway.config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HomeModule } from './home/home.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
+import { SettingsModule } from './settings/settings.module.js';
+import { SuggestionsModule } from './suggestions/suggestions.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'submissions', ttl: 60_000, limit: config.limits.submissionsPerMinute }],
+        }),
+        SessionsModule,
+        SettingsModule,
+        AuthModule,
+        HomeModule,
+        SuggestionsModule,
+        AdminModule,
+      ],
+    };
+  }
+}

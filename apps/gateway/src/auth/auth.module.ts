@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CsrfGuard } from '../common/csrf.js';
+import { IdentityModule } from '../identity/identity.module.js';
+import { AdminDeviceEntity } from './admin-device.entity.js';
+import { AdminDevicesRepository } from './admin-devices.repository.js';
+import { AuthGuard } from './auth.guard.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([AdminDeviceEntity]), IdentityModule],
+  providers: [
+    AdminDevicesRepository,
+    // Order matters: a forged cross-site POST is refused before anything else looks at it.
+    { provide: APP_GUARD, useClass: CsrfGuard },
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [AdminDevicesRepository],
+})
+export class AuthModule {}

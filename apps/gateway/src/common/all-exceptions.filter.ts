@@ -1,0 +1,77 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { prefersHtml } from './respond.js';
+
+export interface ErrorBody {
+  statusCode: number;
+  message: string;
+  error: string;
+}
+
+/**
+ * The one exception filter: HttpExceptions keep their status; errors that carry a 4xx status (body
+ * parser: 413, malformed JSON: 400) keep it too; anything else is a logged 500. Browsers get a readable
+ * page, everyone else `{ statusCode, message, error }`.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const ctx = host.switchToHttp();
+    sendError(ctx.getRequest<Request>(), ctx.getResponse<Response>(), toErrorBody(exception, this.logger));
+  }
+}
+
+export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const message = Array.isArray(raw) ? raw.join(' ') : typeof raw === 'string' ? raw : exception.message;
+    if (status >= 500) logger.error(exception.stack ?? exception.message);
+    return { statusCode: status, message, error: reasonPhrase(status) };
+  }
+  const status = clientStatusOf(exception);
+  if (status) {
+    return { statusCode: status, message: clientMessage(status), error: reasonPhrase(status) };
+  }
+  logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+  return { statusCode: 500, message: 'Something went wrong on our side.', error: 'Internal Server Error' };
+}
+
+export function sendError(req: Request, res: Response, body: ErrorBody): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.status(body.statusCode);
+  if (prefersHtml(req)) {
+    res.render('error', { title: body.error, ...body, back: '/' });
+  } else {
+    res.json(body);
+  }
+}
+
+function clientStatusOf(exception: unknown): number | null {
+  const candidate = exception as { status?: unknown; statusCode?: unknown } | null;
+  const status = Number(candidate?.status ?? candidate?.statusCode);
+  return Number.isInteger(status) && status >= 400 && status < 500 ? status : null;
+}
+
+function clientMessage(status: number): string {
+  if (status === 413) return 'That request is too large.';
+  if (status === 400) return 'That request could not be read.';
+  return reasonPhrase(status);
+}
+
+function reasonPhrase(status: number): string {
+  const name = HttpStatus[status];
+  if (!name) return 'Error';
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ')
+}

@@ -1,0 +1,9 @@
+import type { Request } from 'express';
+import type { UserEntity } from '../users/user.entity.js';
+
+/** The Express request as the gateway sees it after the auth guard. */
+export interface AppRequest extends Request {
+  user?: UserEntity;
+  /** Computed once per request by FingerprintService. */
+  fingerprintKey?: string;
+}

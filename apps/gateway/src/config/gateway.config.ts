@@ -1,0 +1,123 @@
+import { dirname, join, resolve } from 'node:path';
+import { readOrCreateSecretFile } from '#contracts';
+import { z } from 'zod';
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .transform((value, ctx) => {
+    if (['1', 'true', 'on', 'yes'].includes(value)) return true;
+    if (['0', 'false', 'off', 'no', ''].includes(value)) return false;
+    ctx.addIssue({ code: 'custom', message: 'expected true/false, on/off, yes/no or 1/0' });
+    return z.NEVER;
+  });
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value ? value : undefined));
+const seconds = z.coerce.number().int().min(1);
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  PORT: port.default(3000),
+  DATABASE_PATH: z.string().trim().min(1).default('database/vernissage.sqlite'),
+  OUTPUT_DIR: z.string().trim().min(1).default('output'),
+  SESSION_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  FINGERPRINT_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  RENDERER_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  RENDERER_PORT: port.default(4001),
+  RENDERER_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  RENDERER_TOKEN_FILE: z.string().trim().min(1).default('database/renderer.token'),
+  RENDERER_TLS_CA: optionalText,
+  RENDERER_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  TRUST_PROXY: bool.default(false),
+  PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  SMTP_URL: optionalText,
+  MAIL_FROM: optionalText,
+  PASSWORD_RESET_TTL_S: seconds.default(600),
+  INVITE_TTL_S: seconds.default(172_800),
+  MAX_PENDING_PER_GUEST: z.coerce.number().int().min(1).max(1000).default(5),
+  SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
+  CLAIM_LINK_TTL_S: seconds.default(86_400),
+});
+
+export type GatewayEnv = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {}
+
+/**
+ * The gateway's one validated configuration. Built once at start from the environment; nothing else in
+ * the app reads process.env. Secrets that are not given are generated once and kept beside the database,
+ * so restarts keep sessions and fingerprints valid without anyone having to invent a secret.
+ */
+export class GatewayConfig {
+  readonly env: GatewayEnv['NODE_ENV'];
+  readonly host: string;
+  readonly port: number;
+  readonly databasePath: string;
+  readonly outputDir: string;
+  readonly sessionSecret: string;
+  readonly fingerprintSecret: string;
+  readonly renderer: { host: string; port: number; token: string; tlsCa?: string; timeoutMs: number };
+  readonly trustProxy: boolean;
+  readonly publicUrl?: string;
+  readonly mail: { smtpUrl?: string; from: string; passwordResetTtlS: number; inviteTtlS: number };
+  readonly limits: { maxPendingPerGuest: number; submissionsPerMinute: number };
+  readonly claimLinkTtlS: number;
+
+  constructor(values: GatewayEnv, secrets: { session: string; fingerprint: string; renderer: string }) {
+    this.env = values.NODE_ENV;
+    this.host = values.HOST;
+    this.port = values.PORT;
+    this.databasePath = values.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(values.DATABASE_PATH);
+    this.outputDir = resolve(values.OUTPUT_DIR);
+    this.sessionSecret = secrets.session;
+    this.fingerprintSecret = secrets.fingerprint;
+    this.renderer = {
+      host: values.RENDERER_HOST,
+      port: values.RENDERER_PORT,
+      token: secrets.renderer,
+      tlsCa: values.RENDERER_TLS_CA,
+      timeoutMs: values.RENDERER_TIMEOUT_MS,
+    };
+    this.trustProxy = values.TRUST_PROXY;
+    this.publicUrl = values.PUBLIC_URL?.replace(/\/+$/, '');
+    this.mail = {
+      smtpUrl: values.SMTP_URL,
+      from: values.MAIL_FROM ?? 'Vernissage <vernissage@localhost>',
+      passwordResetTtlS: values.PASSWORD_RESET_TTL_S,
+      inviteTtlS: values.INVITE_TTL_S,
+    };
+    this.limits = {
+      maxPendingPerGuest: values.MAX_PENDING_PER_GUEST,
+      submissionsPerMinute: values.SUBMISSIONS_PER_MINUTE,
+    };
+    this.claimLinkTtlS = values.CLAIM_LINK_TTL_S;
+  }
+
+  /** The origin guests and mailed links use. */
+  originFor(boundPort = this.port): string {
+    return this.publicUrl ?? `http://localhost:${boundPort}`;
+  }
+}
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const values = parsed.data;
+  const secretDir =
+    values.DATABASE_PATH === ':memory:' ? resolve('database') : dirname(resolve(values.DATABASE_PATH));
+  const secrets = {
+    session: values.SESSION_SECRET ?? readOrCreateSecretFile(join(secretDir, 'session.secret')),
+    fingerprint: values.FINGERPRINT_SECRET ?? readOrCreateSecretFile(join(secretDir, 'fingerprint.secret')),
+    renderer: values.RENDERER_TOKEN ?? readOrCreateSecretFile(resolve(values.RENDERER_TOKEN_FILE)),
+  };
+  return new GatewayConfig(values, secrets);
+}

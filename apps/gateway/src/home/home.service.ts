@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import type { AppRequest } from '../common/app-request.js';
+import { IdentityService } from '../identity/identity.service.js';
+import { SettingsService } from '../settings/settings.service.js';
+import { PROMPT_MAX_LENGTH } from '../suggestions/dto/create-suggestion.dto.js';
+import { toSuggestionView } from '../suggestions/suggestion.view.js';
+import { SuggestionsService } from '../suggestions/suggestions.service.js';
+import type { UserEntity } from '../users/user.entity.js';
+
+export type HomePage =
+  | { view: 'lost'; model: { title: string; candidates: ColourView[] } }
+  | { view: 'home'; model: Record<string, unknown> };
+
+export interface ColourView {
+  id: number;
+  colourName: string;
+  colourHex: string;
+}
+
+const DEFAULT_SIZE = 512;
+
+@Injectable()
+export class HomeService {
+  constructor(
+    private readonly identity: IdentityService,
+    private readonly suggestions: SuggestionsService,
+    private readonly settings: SettingsService,
+  ) {}
+
+  async page(req: AppRequest): Promise<HomePage> {
+    const visitor = await this.identity.resolveVisitor(req);
+    if (visitor.kind === 'lost') {
+      return { view: 'lost', model: { title: 'Are you lost?', candidates: visitor.candidates.map(toColourView) } };
+    }
+    const { user } = visitor;
+    const [settings, own] = await Promise.all([this.settings.get(), this.suggestions.listOwn(user.id)]);
+    const welcome = req.session.welcome === true;
+    const flash = req.session.flash;
+    if (welcome) delete req.session.welcome;
+    if (flash) delete req.session.flash;
+    const defaultSize = settings.allowedSizes.includes(DEFAULT_SIZE) ? DEFAULT_SIZE : settings.allowedSizes[0];
+    return {
+      view: 'home',
+      model: {
+        title: 'Vernissage',
+        me: toColourView(user),
+        welcome,
+        flash,
+        banned: user.banned,
+        submissionsOpen: settings.submissionsOpen,
+        canSubmit: settings.submissionsOpen && !user.banned,
+        sizes: settings.allowedSizes.map((value) => ({ value, selected: value === defaultSize })),
+        promptMax: PROMPT_MAX_LENGTH,
+        prompts: own.map(toSuggestionView),
+        isStaff: user.role === 'admin' || user.role === 'moderator',
+      },
+    };
+  }
+}
+
+export function toColourView(user: UserEntity): ColourView {
+  return { id: user.id, colourName: user.colourName, colourHex: user.colourHex };
+}

@@ -1,0 +1,41 @@
+import { createHmac } from 'node:crypto';
+import ipaddr from 'ipaddr.js';
+
+/**
+ * Coarsens a client address before it is hashed, so the stored key never pins down one device on a
+ * network: IPv4 keeps its /24, IPv6 its /48. IPv4-mapped IPv6 (::ffff:1.2.3.4, as Node reports IPv4
+ * clients on a dual-stack socket) is treated as the IPv4 address it carries.
+ */
+export function anonymiseIp(raw: string | undefined): string {
+  if (!raw) return 'unknown';
+  const zoneless = raw.trim().replace(/%.*$/, '');
+  if (!ipaddr.isValid(zoneless)) return 'unknown';
+  let address = ipaddr.parse(zoneless);
+  if (address.kind() === 'ipv6' && (address as ipaddr.IPv6).isIPv4MappedAddress()) {
+    address = (address as ipaddr.IPv6).toIPv4Address();
+  }
+  if (address.kind() === 'ipv4') {
+    const octets = (address as ipaddr.IPv4).octets.slice();
+    octets[3] = 0;
+    return octets.join('.');
+  }
+  const parts = (address as ipaddr.IPv6).parts.slice();
+  for (let i = 3; i < parts.length; i++) parts[i] = 0;
+  return new ipaddr.IPv6(parts).toNormalizedString();
+}
+
+export interface FingerprintParts {
+  ip: string | undefined;
+  userAgent: string | undefined;
+  acceptLanguage: string | undefined;
+}
+
+/** The only form in which a fingerprint is kept: an HMAC-SHA256 under a server secret, hex. */
+export function fingerprintKey(secret: string, parts: FingerprintParts): string {
+  const material = [
+    anonymiseIp(parts.ip),
+    (parts.userAgent ?? '').slice(0, 512),
+    (parts.acceptLanguage ?? '').slice(0, 256),
+  ].join('|');
+  return createHmac('sha256', secret).update(material).digest('hex');
+}

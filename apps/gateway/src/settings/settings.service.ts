@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { DEFAULT_GENERATION_SETTINGS, GenerationSettingsSchema, type GenerationSettings } from '#contracts';
+import { z } from 'zod';
+import { GatewayConfig } from '../config/gateway.config.js';
+import { SettingsRepository } from './settings.repository.js';
+
+export const SizeSchema = z.number().int().min(256).max(2048).multipleOf(8);
+
+const SettingsSchema = z.object({
+  submissionsOpen: z.boolean(),
+  allowedSizes: z.array(SizeSchema).min(1).max(32),
+  maxPendingPerGuest: z.number().int().min(1).max(1000),
+  revealed: z.boolean(),
+  generation: GenerationSettingsSchema,
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+/**
+ * Admin settings, kept in the database and cached in memory: every guest page reads them, and only this
+ * service writes them, so the cache is always current.
+ */
+@Injectable()
+export class SettingsService {
+  private cache: Settings | null = null;
+
+  constructor(
+    private readonly repository: SettingsRepository,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  defaults(): Settings {
+    return {
+      submissionsOpen: true,
+      allowedSizes: [512, 768, 1024],
+      maxPendingPerGuest: this.config.limits.maxPendingPerGuest,
+      revealed: false,
+      generation: { ...DEFAULT_GENERATION_SETTINGS },
+    };
+  }
+
+  async get(): Promise<Settings> {
+    if (this.cache) return this.cache;
+    const stored = await this.repository.readAll();
+    const merged: Record<string, unknown> = { ...this.defaults() };
+    for (const [key, raw] of stored) {
+      try {
+        merged[key] = JSON.parse(raw);
+      } catch {
+        // A damaged value falls back to its default rather than taking the party down.
+      }
+    }
+    const parsed = SettingsSchema.safeParse(merged);
+    this.cache = parsed.success ? parsed.data : this.defaults();
+    return this.cache;
+  }
+
+  /** Validates and stores a partial update; throws a ZodError on bad input (mapped to 400 by callers). */
+  async update(patch: Partial<Settings>): Promise<Settings> {
+    const next = SettingsSchema.parse({ ...(await this.get()), ...patch });
+    next.allowedSizes = [...new Set(next.allowedSizes)].sort((a, b) => a - b);
+    const changed: Record<string, string> = {};
+    for (const key of Object.keys(patch) as (keyof Settings)[]) changed[key] = JSON.stringify(next[key]);
+    await this.repository.writeMany(changed);
+    this.cache = next;
+    return next;
+  }
+
+  async generation(): Promise<GenerationSettings> {
+    return (await this.get()).generation;
+  }
+}

@@ -1,0 +1,90 @@
+import { Logger, ValidationPipe, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+import session from 'express-session';
+import { ClaimService } from './admin/claim.service.js';
+import { AppModule } from './app.module.js';
+import { AllExceptionsFilter, sendError, toErrorBody } from './common/all-exceptions.filter.js';
+import { PUBLIC_DIR, VIEWS_DIR } from './common/paths.js';
+import { cspNonce, pageLocals, securityHeaders } from './common/security.middleware.js';
+import { configureViewEngine } from './common/view-engine.js';
+import type { GatewayConfig } from './config/gateway.config.js';
+import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SqliteSessionStore } from './sessions/sqlite-session.store.js';
+import './sessions/session-data.js';
+
+export const BODY_LIMIT = '64kb';
+const SESSION_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
+const SESSION_PRUNE_INTERVAL_MS = 3600 * 1000;
+
+/**
+ * Builds the gateway exactly as production runs it; main.ts and the e2e tests both call this, so tests
+ * exercise the real middleware order, session store, guards and views.
+ */
+export async function createGatewayApp(
+  config: GatewayConfig,
+  options: { logger?: LogLevel[] | false } = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: options.logger ?? ['log', 'warn', 'error'],
+  });
+  // One hop: the proxy in front of us. Off by default, so X-Forwarded-For from a client means nothing.
+  app.set('trust proxy', config.trustProxy ? 1 : false);
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT });
+
+  app.use(cspNonce, securityHeaders);
+  const store = new SqliteSessionStore(app.get(SessionsRepository));
+  app.use(
+    session({
+      name: 'vernissage.sid',
+      secret: config.sessionSecret,
+      store,
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: SESSION_MAX_AGE_MS },
+    }),
+  );
+  app.use(pageLocals);
+  const prune = setInterval(() => void store.pruneExpired().catch(() => undefined), SESSION_PRUNE_INTERVAL_MS);
+  prune.unref();
+
+  configureViewEngine();
+  app.setBaseViewsDir(VIEWS_DIR);
+  app.setViewEngine('hbs');
+  app.set('view options', { layout: 'layouts/main' });
+  app.useStaticAssets(PUBLIC_DIR, { prefix: '/public/', maxAge: '1h' });
+
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalPipes(
+    new ValidationPipe({
+      transform: true,
+      whitelist: true,
+      stopAtFirstError: true,
+      validationError: { target: false, value: false },
+    }),
+  );
+  app.enableShutdownHooks();
+  await app.init();
+  // Errors raised by Express middleware before Nest's router (body too large, malformed JSON) land here.
+  const logger = new Logger('Errors');
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    sendError(req, res, toErrorBody(error, logger));
+  });
+  return app;
+}
+
+/** After listening: print where to go, and the one-time claim link while there is no admin yet. */
+export async function announce(app: NestExpressApplication, config: GatewayConfig, port: number): Promise<void> {
+  const logger = new Logger('Vernissage');
+  const origin = config.originFor(port);
+  logger.log(`Guests open ${origin}/`);
+  const link = await app.get(ClaimService).linkIfNoAdmin(origin);
+  if (link) {
+    logger.log('No admin yet. Open this one-time link on the host device to become the admin:');
+    console.log(link);
+  }
+}

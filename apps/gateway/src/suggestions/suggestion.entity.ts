@@ -1,0 +1,76 @@
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { UserEntity } from '../users/user.entity.js';
+
+export const SUGGESTION_STATUSES = [
+  'pending',
+  'approved',
+  'denied',
+  'queued',
+  'rendering',
+  'rendered',
+  'failed',
+] as const;
+export type SuggestionStatus = (typeof SUGGESTION_STATUSES)[number];
+
+/** A guest's prompt and its whole life; every transition keeps its own time. */
+@Entity('suggestions')
+@Index('idx_suggestions_status_id', ['status', 'id'])
+@Index('idx_suggestions_user_id', ['userId', 'id'])
+export class SuggestionEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ name: 'user_id', type: 'integer' })
+  userId: number;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id' })
+  user?: UserEntity;
+
+  @Column({ type: 'text' })
+  prompt: string;
+
+  @Column({ type: 'integer' })
+  width: number;
+
+  @Column({ type: 'integer' })
+  height: number;
+
+  @Column({ type: 'text', default: 'pending' })
+  status: SuggestionStatus;
+
+  @Column({ name: 'submitted_at', type: 'datetime' })
+  submittedAt: Date;
+
+  @Column({ name: 'decided_at', type: 'datetime', nullable: true })
+  decidedAt: Date | null;
+
+  @Column({ name: 'decided_by_id', type: 'integer', nullable: true })
+  decidedById: number | null;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'decided_by_id' })
+  decidedBy?: UserEntity | null;
+
+  @Column({ name: 'queued_at', type: 'datetime', nullable: true })
+  queuedAt: Date | null;
+
+  @Column({ name: 'rendering_at', type: 'datetime', nullable: true })
+  renderingAt: Date | null;
+
+  @Column({ name: 'rendered_at', type: 'datetime', nullable: true })
+  renderedAt: Date | null;
+
+  @Column({ name: 'failed_at', type: 'datetime', nullable: true })
+  failedAt: Date | null;
+
+  @Column({ name: 'failure_reason', type: 'text', nullable: true })
+  failureReason: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  seed: number | null;
+
+  /** File name inside OUTPUT_DIR, set once the image is on disk. */
+  @Column({ name: 'image_file', type: 'text', nullable: true })
+  imageFile: string | null;
+}

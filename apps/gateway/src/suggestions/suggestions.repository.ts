@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { SerialWriter } from '../database/serial-writer.js';
+import { SuggestionEntity, SuggestionStatus } from './suggestion.entity.js';
+
+export interface NewSuggestion {
+  userId: number;
+  prompt: string;
+  width: number;
+  height: number;
+}
+
+@Injectable()
+export class SuggestionsRepository {
+  constructor(
+    @InjectRepository(SuggestionEntity) private readonly suggestions: Repository<SuggestionEntity>,
+    private readonly writer: SerialWriter,
+  ) {}
+
+  /**
+   * Stores a new pending prompt unless its author already has `maxPending` waiting; count and insert run
+   * together so two quick submissions cannot both slip under the limit. Null means the limit was reached.
+   */
+  createWithinPendingLimit(input: NewSuggestion, maxPending: number, now = new Date()): Promise<SuggestionEntity | null> {
+    return this.writer.transaction(async (manager) => {
+      const pending = await manager.countBy(SuggestionEntity, { userId: input.userId, status: 'pending' });
+      if (pending >= maxPending) return null;
+      const suggestion = manager.create(SuggestionEntity, { ...input, status: 'pending', submittedAt: now });
+      await manager.insert(SuggestionEntity, suggestion);
+      return suggestion;
+    });
+  }
+
+  findById(id: number): Promise<SuggestionEntity | null> {
+    return this.suggestions.findOneBy({ id });
+  }
+
+  listByUser(userId: number, limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({ where: { userId }, order: { id: 'DESC' }, take: limit });
+  }
+
+  /** Oldest first, with the author for the colour swatch. */
+  listPendingWithAuthors(offset: number, limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: 'pending' },
+      relations: { user: true },
+      order: { id: 'ASC' },
+      skip: offset,
+      take: limit,
+    });
+  }
+
+  async countByStatus(): Promise<Record<SuggestionStatus, number>> {
+    const rows: { status: SuggestionStatus; n: number }[] = await this.suggestions
+      .createQueryBuilder('s')
+      .select('s.status', 'status')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy('s.status')
+      .getRawMany();
+    const counts = { pending: 0, approved: 0, denied: 0, queued: 0, rendering: 0, rendered: 0, failed: 0 };
+    for (const row of rows) counts[row.status] = Number(row.n);
+    return counts;
+  }
+
+  /**
+   * Moves a pending prompt to approved/denied. The status condition in the UPDATE makes a second or
+   * concurrent decision a no-op, so the caller can answer 409 without any race.
+   */
+  decide(id: number, status: 'approved' | 'denied', deciderId: number, now = new Date()): Promise<boolean> {
+    return this.writer.write(async (manager) => {
+      const result = await manager.update(
+        SuggestionEntity,
+        { id, status: 'pending' },
+        { status, decidedAt: now, decidedById: deciderId },
+      );
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  /** Used when a guest is banned: everything they still have waiting is denied. */
+  denyPendingOfUser(userId: number, deciderId: number, now = new Date()): Promise<number> {
+    return this.writer.write(async (manager) => {
+      const result = await manager.update(
+        SuggestionEntity,
+        { userId, status: 'pending' },
+        { status: 'denied', decidedAt: now, decidedById: deciderId },
+      );
+      return result.affected ?? 0;
+    });
+  }
+}

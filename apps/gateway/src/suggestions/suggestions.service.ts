@@ -1,0 +1,41 @@
+import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { SettingsService } from '../settings/settings.service.js';
+import type { UserEntity } from '../users/user.entity.js';
+import type { CreateSuggestionDto } from './dto/create-suggestion.dto.js';
+import type { SuggestionEntity } from './suggestion.entity.js';
+import { SuggestionsRepository } from './suggestions.repository.js';
+
+/** How many of their own prompts a guest sees on their page. */
+export const OWN_PROMPTS_SHOWN = 50;
+
+@Injectable()
+export class SuggestionsService {
+  constructor(
+    private readonly repository: SuggestionsRepository,
+    private readonly settings: SettingsService,
+  ) {}
+
+  async submit(user: UserEntity, input: CreateSuggestionDto): Promise<SuggestionEntity> {
+    const settings = await this.settings.get();
+    if (user.banned) throw new ForbiddenException('The host has stopped you from sending prompts.');
+    if (!settings.submissionsOpen) throw new ForbiddenException('Submissions are closed right now.');
+    if (!settings.allowedSizes.includes(input.width) || !settings.allowedSizes.includes(input.height)) {
+      throw new BadRequestException(`Width and height must each be one of ${settings.allowedSizes.join(', ')}.`);
+    }
+    const created = await this.repository.createWithinPendingLimit(
+      { userId: user.id, prompt: input.prompt, width: input.width, height: input.height },
+      settings.maxPendingPerGuest,
+    );
+    if (!created) {
+      throw new HttpException(
+        `You already have ${settings.maxPendingPerGuest} prompts waiting for the host. Wait for a decision first.`,
+        HttpStatus.TOO_MANY_REQUESTS,
+      );
+    }
+    return created;
+  }
+
+  listOwn(userId: number): Promise<SuggestionEntity[]> {
+    return this.repository.listByUser(userId, OWN_PROMPTS_SHOWN);
+  }
+}

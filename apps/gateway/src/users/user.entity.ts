@@ -1,0 +1,39 @@
+import { Column, Entity, Index, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { UserFingerprintEntity } from './user-fingerprint.entity.js';
+
+export const USER_ROLES = ['guest', 'member', 'moderator', 'admin'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+@Entity('users')
+export class UserEntity {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  /** Unique: the unique index is what makes colour allocation race-safe. */
+  @Index('idx_users_colour_name', { unique: true })
+  @Column({ name: 'colour_name', type: 'text' })
+  colourName: string;
+
+  @Column({ name: 'colour_hex', type: 'text' })
+  colourHex: string;
+
+  /** Position in the allocation sequence (CSS names first, then generated colours). */
+  @Index('idx_users_colour_index', { unique: true })
+  @Column({ name: 'colour_index', type: 'integer' })
+  colourIndex: number;
+
+  @Column({ type: 'text', default: 'guest' })
+  role: UserRole;
+
+  @Column({ type: 'boolean', default: false })
+  banned: boolean;
+
+  @Column({ name: 'created_at', type: 'datetime' })
+  createdAt: Date;
+
+  @Column({ name: 'last_seen_at', type: 'datetime' })
+  lastSeenAt: Date;
+
+  @OneToMany(() => UserFingerprintEntity, (fingerprint) => fingerprint.user)
+  fingerprints?: UserFingerprintEntity[];
+}

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { SerialWriter } from '../database/serial-writer.js';
+import { colourForIndex, CSS_COLOUR_COUNT, pickColourIndex } from './colours.js';
+import { UserFingerprintEntity } from './user-fingerprint.entity.js';
+import { UserEntity, UserRole } from './user.entity.js';
+
+@Injectable()
+export class UsersRepository {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly writer: SerialWriter,
+  ) {}
+
+  findById(id: number): Promise<UserEntity | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  /** Guests seen with this fingerprint key, most recent first: one index lookup whatever the user count. */
+  findGuestsByFingerprintKey(fingerprintKey: string, limit = 5): Promise<UserEntity[]> {
+    return this.users
+      .createQueryBuilder('user')
+      .innerJoin(UserFingerprintEntity, 'fp', 'fp.user_id = user.id')
+      .where('fp.fingerprint_key = :fingerprintKey', { fingerprintKey })
+      .andWhere('user.role = :role', { role: 'guest' })
+      .orderBy('fp.last_seen_at', 'DESC')
+      .limit(limit)
+      .getMany();
+  }
+
+  /**
+   * Creates a user with the next free colour. Allocation and insert run alone (SerialWriter), and the
+   * unique indexes on colour name and index are the last line of defence against a duplicate.
+   */
+  createWithColour(role: UserRole, fingerprintKey: string | null, now = new Date()): Promise<UserEntity> {
+    return this.writer.transaction(async (manager) => {
+      const usedRows: { colour_index: number }[] = await manager.query(
+        'SELECT colour_index FROM users WHERE colour_index < ?',
+        [CSS_COLOUR_COUNT],
+      );
+      const [{ highest }]: { highest: number | null }[] = await manager.query(
+        'SELECT MAX(colour_index) AS highest FROM users',
+      );
+      const colour = colourForIndex(
+        pickColourIndex(new Set(usedRows.map((row) => row.colour_index)), highest),
+      );
+      const user = manager.create(UserEntity, {
+        colourName: colour.name,
+        colourHex: colour.hex,
+        colourIndex: colour.index,
+        role,
+        banned: false,
+        createdAt: now,
+        lastSeenAt: now,
+      });
+      await manager.insert(UserEntity, user);
+      if (fingerprintKey) {
+        await manager.insert(UserFingerprintEntity, { fingerprintKey, userId: user.id, lastSeenAt: now });
+      }
+      return user;
+    });
+  }
+
+  rememberFingerprint(userId: number, fingerprintKey: string, now = new Date()): Promise<void> {
+    return this.writer.write(async (manager) => {
+      await manager.query(
+        `INSERT INTO user_fingerprints (fingerprint_key, user_id, last_seen_at) VALUES (?, ?, ?)
+         ON CONFLICT (fingerprint_key, user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
+        [fingerprintKey, userId, toSqliteDate(now)],
+      );
+      await manager.update(UserEntity, { id: userId }, { lastSeenAt: now });
+    });
+  }
+
+  setRole(userId: number, role: UserRole): Promise<void> {
+    return this.writer.write(async (manager) => {
+      await manager.update(UserEntity, { id: userId }, { role });
+    });
+  }
+
+  setBanned(userId: number, banned: boolean): Promise<void> {
+    return this.writer.write(async (manager) => {
+      await manager.update(UserEntity, { id: userId }, { banned });
+    });
+  }
+
+  async hasRole(role: UserRole): Promise<boolean> {
+    return (await this.users.countBy({ role })) > 0;
+  }
+
+  count(): Promise<number> {
+    return this.users.count();
+  }
+}
+
+/** TypeORM's own format for sqlite datetime columns, for the raw upsert above. */
+export function toSqliteDate(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}

@@ -1,0 +1,25 @@
+// Progressive enhancement only: every page works without this script.
+(() => {
+  // The same 1–2000 characters-after-trimming rule as the server, shown as the guest types.
+  for (const form of document.querySelectorAll('[data-prompt-form]')) {
+    const field = form.querySelector('textarea[name="prompt"]');
+    const counter = form.querySelector('[data-count-for="prompt"]');
+    if (!field || !counter) continue;
+    const max = Number(counter.dataset.max);
+    const update = () => {
+      const length = field.value.trim().length;
+      field.setCustomValidity(length === 0 ? 'Write a prompt first.' : length > max ? `At most ${max} characters.` : '');
+      counter.textContent = `${length} / ${max} characters`;
+      counter.classList.toggle('over', length > max);
+    };
+    field.addEventListener('input', update);
+    update();
+  }
+
+  // Show times in the viewer's own time zone.
+  const format = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+  for (const time of document.querySelectorAll('time[datetime]')) {
+    const date = new Date(time.getAttribute('datetime'));
+    if (!Number.isNaN(date.getTime())) time.textContent = format.format(date);
+  }
+})();
