@@ -28,10 +28,12 @@ export const securityHeaders = helmet({
   strictTransportSecurity: false,
 });
 
-/** Values every page template may use. The CSRF token is made only for pages (GET), never for API calls. */
+/**
+ * Values every page template may use. The CSRF token is read lazily, when a view is rendered: a handler
+ * may regenerate the session first (a new guest, a claimed admin), and the form must carry the token
+ * of the session the browser will actually hold.
+ */
 export function pageLocals(req: Request, res: Response, next: NextFunction): void {
-  if (req.method === 'GET' && req.accepts(['json', 'html']) === 'html') {
-    res.locals.csrfToken = csrfTokenFor(req);
-  }
+  Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => csrfTokenFor(req) });
   next();
 }

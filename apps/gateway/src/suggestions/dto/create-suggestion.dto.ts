@@ -1,25 +1,30 @@
 import { Transform, Type } from 'class-transformer';
-import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsDefined, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export const PROMPT_MAX_LENGTH = 2000;
 
-/** The prompt form and its JSON twin. Sizes are checked against the admin's allowed list in the service. */
+/**
+ * The prompt form and its JSON twin. Sizes are checked against the admin's allowed list in the service.
+ * class-validator runs decorators bottom-up and we stop at the first error, so the most basic check
+ * (present, right type) sits lowest and gives the message.
+ */
 export class CreateSuggestionDto {
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
-  @IsString({ message: 'Prompt must be text.' })
-  @MinLength(1, { message: 'Write a prompt first.' })
   @MaxLength(PROMPT_MAX_LENGTH, { message: `A prompt can be at most ${PROMPT_MAX_LENGTH} characters.` })
+  @MinLength(1, { message: 'Write a prompt first.' })
+  @IsString({ message: 'Prompt must be text.' })
+  @IsDefined({ message: 'Write a prompt first.' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
   prompt: string;
 
-  @Type(() => Number)
+  @Max(2048, { message: 'Width can be at most 2048.' })
+  @Min(256, { message: 'Width must be at least 256.' })
   @IsInt({ message: 'Width must be a whole number.' })
-  @Min(256)
-  @Max(2048)
+  @Type(() => Number)
   width: number;
 
-  @Type(() => Number)
+  @Max(2048, { message: 'Height can be at most 2048.' })
+  @Min(256, { message: 'Height must be at least 256.' })
   @IsInt({ message: 'Height must be a whole number.' })
-  @Min(256)
-  @Max(2048)
+  @Type(() => Number)
   height: number;
 }
