@@ -1,0 +1,214 @@
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import {
+  becomeAdmin,
+  browser,
+  csrfFrom,
+  HTML,
+  LAPTOP_UA,
+  makeTempDir,
+  openHome,
+  startGateway,
+  type Browser,
+  type TestGateway,
+} from './gateway/harness.js';
+
+describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
+  const temp = makeTempDir();
+  let gateway: TestGateway;
+  let admin: Browser;
+  let guestCounter = 0;
+
+  beforeAll(async () => {
+    gateway = await startGateway(temp.dir, { TRUST_PROXY: 'true', MAX_PENDING_PER_GUEST: '200' });
+    admin = browser(gateway.url, LAPTOP_UA, 'de-DE');
+    await openHome(admin);
+    await becomeAdmin(gateway, admin);
+  });
+  afterAll(async () => {
+    await gateway.close();
+    temp.cleanup();
+  });
+
+  async function submit(prompt: string): Promise<number> {
+    const guest = browser(gateway.url, `Phone/admin-spec-${++guestCounter}`);
+    const { csrf } = await openHome(guest);
+    const res = await guest.post('/prompts').set('x-csrf-token', csrf).send({ prompt, width: 512, height: 512 });
+    expect(res.status).toBe(201);
+    return res.body.id as number;
+  }
+
+  async function adminCsrf(): Promise<string> {
+    const res = await admin.get('/admin').set('Accept', HTML);
+    expect(res.status).toBe(200);
+    return csrfFrom(res.text);
+  }
+
+  it('claim link: enrols this device, redirects to /admin and works only once', async () => {
+    const host = browser(gateway.url, 'Laptop/second-host');
+    await openHome(host);
+    const link = new URL(await gateway.claimLink()).pathname;
+    const first = await host.get(link).set('Accept', HTML);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/admin');
+    expect((await host.get('/admin').set('Accept', HTML)).status).toBe(200);
+
+    const intruder = browser(gateway.url, 'Phone/intruder');
+    await openHome(intruder);
+    const reused = await intruder.get(link).set('Accept', HTML);
+    expect(reused.status).toBe(403);
+    expect(reused.text).toContain('invalid, expired or already used');
+    expect((await intruder.get('/admin').set('Accept', HTML)).status).toBe(403);
+  });
+
+  it('refuses forged and malformed claim tokens', async () => {
+    const visitor = browser(gateway.url, 'Phone/forger');
+    await openHome(visitor);
+    for (const token of ['A'.repeat(43), 'short', '..%2F..%2Fetc']) {
+      expect((await visitor.get(`/admin/claim/${token}`).set('Accept', HTML)).status).toBe(403);
+    }
+  });
+
+  it('shows pending prompts oldest first with colour, size and time', async () => {
+    const first = await submit('first: a quiet harbour');
+    const second = await submit('second: <b>bold</b> lighthouse');
+    const res = await admin.get('/admin').set('Accept', HTML);
+    expect(res.status).toBe(200);
+    const firstAt = res.text.indexOf(`data-prompt-id="${first}"`);
+    const secondAt = res.text.indexOf(`data-prompt-id="${second}"`);
+    expect(firstAt).toBeGreaterThan(0);
+    expect(secondAt).toBeGreaterThan(firstAt);
+    expect(res.text).toContain('&lt;b&gt;bold&lt;/b&gt;');
+    expect(res.text).toContain('512×512');
+    expect(res.text).toMatch(/<time datetime="\d{4}-/);
+    expect(res.text).toMatch(/class="swatch-name">[a-z]/);
+    expect(res.text).toContain('Approve');
+    expect(res.text).toContain('Deny');
+  });
+
+  it('approves and denies through the page forms, and counts follow', async () => {
+    const approveMe = await submit('approve me');
+    const denyMe = await submit('deny me');
+    const csrf = await adminCsrf();
+    const approved = await admin.post(`/admin/prompts/${approveMe}/approve`).set('Accept', HTML).type('form').send({ _csrf: csrf });
+    expect(approved.status).toBe(303);
+    const denied = await admin.post(`/admin/prompts/${denyMe}/deny`).set('Accept', HTML).type('form').send({ _csrf: csrf });
+    expect(denied.status).toBe(303);
+    const repo = gateway.app.get(SuggestionsRepository);
+    const a = await repo.findById(approveMe);
+    const d = await repo.findById(denyMe);
+    expect(a).toMatchObject({ status: 'approved' });
+    expect(a!.decidedAt).toBeInstanceOf(Date);
+    expect(a!.decidedById).toBeGreaterThan(0);
+    expect(d).toMatchObject({ status: 'denied' });
+    const page = await admin.get('/admin').set('Accept', HTML);
+    expect(page.text).not.toContain(`data-prompt-id="${approveMe}"`);
+    expect(page.text).not.toContain(`data-prompt-id="${denyMe}"`);
+  });
+
+  it('answers a second decision with 409 (JSON) and a readable 409 page, without changing it', async () => {
+    const id = await submit('decide me twice');
+    const csrf = await adminCsrf();
+    const ok = await admin.post(`/admin/prompts/${id}/approve`).set('Accept', 'application/json').set('x-csrf-token', csrf);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ id, status: 'approved' });
+    const again = await admin.post(`/admin/prompts/${id}/deny`).set('Accept', 'application/json').set('x-csrf-token', csrf);
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ statusCode: 409, error: 'Conflict' });
+    expect(again.body.message).toMatch(/already decided \(approved\)/);
+    const page = await admin.post(`/admin/prompts/${id}/approve`).set('Accept', HTML).type('form').send({ _csrf: csrf });
+    expect(page.status).toBe(409);
+    expect(page.text).toContain('already decided');
+    expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('approved');
+  });
+
+  it('decides a prompt exactly once under concurrent clicks', async () => {
+    const id = await submit('race me');
+    const csrf = await adminCsrf();
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        admin.post(`/admin/prompts/${id}/${i % 2 ? 'deny' : 'approve'}`).set('Accept', 'application/json').set('x-csrf-token', csrf),
+      ),
+    );
+    expect(results.filter((res) => res.status === 200)).toHaveLength(1);
+    expect(results.filter((res) => res.status === 409)).toHaveLength(7);
+  });
+
+  it('answers 404 for an unknown prompt and 400 for a non-numeric id', async () => {
+    const csrf = await adminCsrf();
+    const missing = await admin.post('/admin/prompts/999999/approve').set('Accept', 'application/json').set('x-csrf-token', csrf);
+    expect(missing.status).toBe(404);
+    const bad = await admin.post('/admin/prompts/abc/approve').set('Accept', 'application/json').set('x-csrf-token', csrf);
+    expect(bad.status).toBe(400);
+  });
+
+  it('refuses an admin action without a CSRF token (403) and changes nothing', async () => {
+    const id = await submit('csrf target');
+    const res = await admin.post(`/admin/prompts/${id}/approve`).set('Accept', 'application/json');
+    expect(res.status).toBe(403);
+    expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('pending');
+  });
+
+  it('refuses guests: /admin and decisions are 403', async () => {
+    const id = await submit('guest tries to approve');
+    const guest = browser(gateway.url, 'Phone/not-admin');
+    const { csrf } = await openHome(guest);
+    expect((await guest.get('/admin').set('Accept', HTML)).status).toBe(403);
+    const res = await guest.post(`/admin/prompts/${id}/approve`).set('Accept', 'application/json').set('x-csrf-token', csrf);
+    expect(res.status).toBe(403);
+    expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('pending');
+    expect((await request(gateway.url).get('/admin').set('Accept', HTML)).status).toBe(401);
+  });
+
+  it("refuses someone who spoofs the admin's headers (same User-Agent, language and forwarded address)", async () => {
+    const spoofer = browser(gateway.url, LAPTOP_UA, 'de-DE');
+    spoofer.set('X-Forwarded-For', '127.0.0.1');
+    const home = await openHome(spoofer);
+    expect(home.html).not.toContain('Are you lost?');
+    expect((await spoofer.get('/admin').set('Accept', HTML)).status).toBe(403);
+  });
+
+  it("refuses the admin's cookie copied to another device", async () => {
+    const cookie = admin.jar.getCookie('vernissage.sid', { domain: '127.0.0.1', path: '/', secure: false, script: false });
+    expect(cookie).toBeTruthy();
+    const stolen = await request(gateway.url)
+      .get('/admin')
+      .set('Accept', HTML)
+      .set('User-Agent', 'Mozilla/5.0 (Thief) Other/1.0')
+      .set('Cookie', `vernissage.sid=${cookie!.value}`);
+    expect(stolen.status).toBe(403);
+    expect(stolen.text).toContain('not enrolled');
+    // The same cookie from another network (TRUST_PROXY is on in this test) is refused as well.
+    const elsewhere = await request(gateway.url)
+      .get('/admin')
+      .set('Accept', HTML)
+      .set('User-Agent', LAPTOP_UA)
+      .set('Accept-Language', 'de-DE')
+      .set('X-Forwarded-For', '198.51.100.7')
+      .set('Cookie', `vernissage.sid=${cookie!.value}`);
+    expect(elsewhere.status).toBe(403);
+    expect((await admin.get('/admin').set('Accept', HTML)).status).toBe(200);
+  });
+
+  it('pages through thousands of pending prompts', async () => {
+    const repo = gateway.app.get(SuggestionsRepository);
+    const guest = browser(gateway.url, 'Phone/bulk');
+    await openHome(guest);
+    const userId = (await repo.listPendingWithAuthors(0, 1))[0].userId;
+    for (let i = 0; i < 120; i++) await repo.createWithinPendingLimit({ userId, prompt: `bulk ${i}`, width: 512, height: 512 }, 1000);
+    const page1 = await admin.get('/admin').set('Accept', HTML);
+    expect(page1.text).toMatch(/Page 1 of \d+/);
+    expect((page1.text.match(/class="queue-item"/g) ?? []).length).toBe(50);
+    const page3 = await admin.get('/admin?page=3').set('Accept', HTML);
+    expect(page3.text).toMatch(/Page 3 of \d+/);
+    expect(page3.text).toContain('Previous page');
+    const beyond = await admin.get('/admin?page=999').set('Accept', HTML);
+    expect(beyond.status).toBe(200);
+    expect(beyond.text).not.toContain('Next page');
+    // A mangled page number is harmless: it falls back to the first page.
+    const mangled = await admin.get('/admin?page=abc').set('Accept', HTML);
+    expect(mangled.status).toBe(200);
+    expect(mangled.text).toMatch(/Page 1 of \d+/);
+  });
+});
