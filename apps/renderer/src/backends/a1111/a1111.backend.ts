@@ -1,0 +1,121 @@
+import type http from 'node:http';
+import { HttpService } from '@nestjs/axios';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { RenderJob } from '#contracts';
+import type { AxiosRequestConfig } from 'axios';
+import { firstValueFrom } from 'rxjs';
+import { RENDERER_CONFIG, type RendererConfig } from '../../config/renderer.config.js';
+import type { RenderBackend, RenderedImage, SdProgress } from '../render-backend.js';
+import { toSdFailure } from './a1111-errors.js';
+import { buildA1111Request, parseA1111Progress, parseA1111Response } from './a1111-payload.js';
+import { createConnectTimeoutAgent } from './connect-timeout-agent.js';
+
+/** Cheap, lock-free and present in A1111, Forge and SD.Next alike: the probe for "is SD there?". */
+const PROGRESS_PATH = '/sdapi/v1/progress?skip_current_image=true';
+
+/** AUTOMATIC1111's web UI API (also Forge and SD.Next, which keep it). */
+@Injectable()
+export class A1111Backend implements RenderBackend, OnModuleDestroy {
+  readonly name = 'a1111' as const;
+  readonly description: string;
+  readonly reportsProgress = true;
+
+  private readonly logger = new Logger('A1111Backend');
+  private readonly sdUrl: string;
+  /**
+   * Generations get a fresh connection each: A1111 (uvicorn) drops idle keep-alive connections after 30 s, and a
+   * job sent on a connection it is closing would fail for nothing and burn an attempt.
+   */
+  private readonly generationAgent: http.Agent;
+  /** Short calls (progress every 500 ms, probes, interrupt) reuse connections. */
+  private readonly shortCallAgent: http.Agent;
+  /** Short calls should be quick; a server that takes longer is as good as absent for them. */
+  private readonly shortCallTimeoutMs: number;
+  private readonly warnedSamplers = new Set<string>();
+
+  constructor(
+    private readonly http: HttpService,
+    @Inject(RENDERER_CONFIG) private readonly config: RendererConfig,
+  ) {
+    this.sdUrl = config.sdUrl ?? '';
+    const secure = this.sdUrl.startsWith('https:');
+    this.generationAgent = createConnectTimeoutAgent(secure, config.sdConnectTimeoutMs, { keepAlive: false });
+    this.shortCallAgent = createConnectTimeoutAgent(secure, config.sdConnectTimeoutMs, {
+      keepAlive: true,
+      maxSockets: 4,
+      // Idle connections are dropped before uvicorn's 30 s keep-alive ends, so a reused one is never half-closed.
+      timeout: 15_000,
+    });
+    this.shortCallTimeoutMs = config.sdConnectTimeoutMs + 5_000;
+    this.description = `AUTOMATIC1111 API at ${this.sdUrl}${config.sdAuth ? ' (HTTP Basic auth)' : ''}`;
+  }
+
+  async render(job: RenderJob, signal: AbortSignal): Promise<RenderedImage> {
+    const { path, body } = buildA1111Request(job);
+    const data = await this.call<unknown>('post', path, body, {
+      signal,
+      timeout: this.config.sdReadTimeoutMs,
+      httpAgent: this.generationAgent,
+      httpsAgent: this.generationAgent,
+    });
+    const rendered = parseA1111Response(data);
+    this.warnOnSamplerFallback(job.settings.sampler, rendered.info['sampler_name']);
+    return rendered;
+  }
+
+  async progress(): Promise<SdProgress | null> {
+    return parseA1111Progress(await this.call<unknown>('get', PROGRESS_PATH, undefined, this.shortCall()));
+  }
+
+  async interrupt(): Promise<void> {
+    await this.call('post', '/sdapi/v1/interrupt', {}, this.shortCall());
+  }
+
+  async health(): Promise<void> {
+    await this.call('get', PROGRESS_PATH, undefined, this.shortCall());
+  }
+
+  onModuleDestroy(): void {
+    this.generationAgent.destroy();
+    this.shortCallAgent.destroy();
+  }
+
+  private shortCall(): AxiosRequestConfig {
+    return { timeout: this.shortCallTimeoutMs, httpAgent: this.shortCallAgent, httpsAgent: this.shortCallAgent };
+  }
+
+  private async call<T>(method: 'get' | 'post', path: string, body: unknown, options: AxiosRequestConfig): Promise<T> {
+    try {
+      const response =
+        method === 'get'
+          ? await firstValueFrom(this.http.get<T>(path, options))
+          : await firstValueFrom(this.http.post<T>(path, body, options));
+      return response.data;
+    } catch (error) {
+      throw toSdFailure(error, { sdUrl: this.sdUrl, readTimeoutMs: Number(options.timeout ?? 0) });
+    }
+  }
+
+  /** A1111 ≥ 1.9 silently replaces an unknown sampler by its default; say so once, since the admin chose it. */
+  private warnOnSamplerFallback(requested: string, used: unknown): void {
+    if (typeof used !== 'string' || used === '' || requested === used || requested.startsWith(`${used} `)) return;
+    if (this.warnedSamplers.has(requested)) return;
+    this.warnedSamplers.add(requested);
+    this.logger.warn(`Stable Diffusion used sampler "${used}" instead of "${requested}" (unknown to this server?)`);
+  }
+}
+
+/** axios defaults for the A1111 HttpService (per-request options add agents and timeouts). */
+export function a1111HttpConfig(config: RendererConfig): AxiosRequestConfig {
+  return {
+    baseURL: config.sdUrl ?? undefined,
+    ...(config.sdAuth ? { auth: config.sdAuth } : {}),
+    // SD normally sits on the LAN; an HTTP(S)_PROXY meant for the internet would cut long requests (see the A1111
+    // notes on proxies and 60 s timeouts).
+    proxy: false,
+    // init images for img2img can be large; the frame limit already bounds what reaches us.
+    maxBodyLength: config.maxFrameBytes,
+    maxContentLength: config.maxFrameBytes,
+    headers: { 'Content-Type': 'application/json' },
+  };
+}

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { RENDERER_MAX_FRAME_BYTES, readOrCreateSecretFile } from '#contracts';
+import { z } from 'zod';
+
+/** Injection token for the validated configuration object. */
+export const RENDERER_CONFIG = Symbol('RENDERER_CONFIG');
+
+export interface SdCredentials {
+  username: string;
+  password: string;
+}
+
+export interface RendererTlsConfig {
+  cert: string;
+  key: string;
+  ca?: string;
+}
+
+export interface RendererConfig {
+  host: string;
+  /** 0 asks the OS for a free port (tests). */
+  port: number;
+  token: string;
+  maxFrameBytes: number;
+  /** Null selects the preview backend. */
+  sdUrl: string | null;
+  sdAuth: SdCredentials | null;
+  sdConnectTimeoutMs: number;
+  sdReadTimeoutMs: number;
+  renderMaxAttempts: number;
+  renderRetryBaseMs: number;
+  /** How often the current job's progress is read from SD while it renders. */
+  progressIntervalMs: number;
+  tls: RendererTlsConfig | null;
+}
+
+export class RendererConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid renderer configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'RendererConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const blankToUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: `must be a whole number between ${min} and ${max}` })
+      .int({ error: `must be a whole number between ${min} and ${max}` })
+      .min(min, { error: `must be at least ${min}` })
+      .max(max, { error: `must be at most ${max}` })
+      .default(fallback),
+  );
+
+const optionalText = z.preprocess(blankToUndefined, z.string().optional());
+
+const EnvSchema = z.object({
+  RENDERER_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
+  RENDERER_PORT: integer(0, 65_535, 4001),
+  RENDERER_TOKEN: z.preprocess(
+    blankToUndefined,
+    z.string().min(16, { error: 'must be at least 16 characters (or unset, to use RENDERER_TOKEN_FILE)' }).optional(),
+  ),
+  RENDERER_TOKEN_FILE: z.preprocess(blankToUndefined, z.string().default('database/renderer.token')),
+  RENDERER_MAX_FRAME_BYTES: integer(1024, 1024 * 1024 * 1024, RENDERER_MAX_FRAME_BYTES),
+  SD_URL: z.preprocess(
+    blankToUndefined,
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:7860' })
+      .optional(),
+  ),
+  SD_AUTH: z.preprocess(
+    blankToUndefined,
+    z.string().regex(/^[^:]+:.+$/, { error: 'must look like user:password' }).optional(),
+  ),
+  SD_CONNECT_TIMEOUT_MS: integer(1, 600_000, 5_000),
+  SD_READ_TIMEOUT_MS: integer(1, 24 * 3_600_000, 600_000),
+  RENDER_MAX_ATTEMPTS: integer(1, 100, 4),
+  RENDER_RETRY_BASE_MS: integer(1, 600_000, 1_000),
+  RENDER_PROGRESS_INTERVAL_MS: integer(10, 60_000, 500),
+  RENDERER_TLS_CERT: optionalText,
+  RENDERER_TLS_KEY: optionalText,
+  RENDERER_TLS_CA: optionalText,
+});
+
+/**
+ * Validates the renderer's environment. Pure apart from reading the TLS files and the token file, so tests pass a
+ * plain object; every problem is reported at once, each naming its variable. Secret values are never echoed.
+ */
+export function parseRendererConfig(env: Env): RendererConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new RendererConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  let tls: RendererTlsConfig | null = null;
+  if (e.RENDERER_TLS_CERT || e.RENDERER_TLS_KEY) {
+    if (!e.RENDERER_TLS_CERT || !e.RENDERER_TLS_KEY) {
+      problems.push('RENDERER_TLS_CERT and RENDERER_TLS_KEY must be set together (paths to PEM files)');
+    } else {
+      const cert = readPemFile('RENDERER_TLS_CERT', e.RENDERER_TLS_CERT, problems);
+      const key = readPemFile('RENDERER_TLS_KEY', e.RENDERER_TLS_KEY, problems);
+      const ca = e.RENDERER_TLS_CA ? readPemFile('RENDERER_TLS_CA', e.RENDERER_TLS_CA, problems) : undefined;
+      if (cert && key) tls = { cert, key, ...(ca ? { ca } : {}) };
+    }
+  } else if (e.RENDERER_TLS_CA) {
+    problems.push('RENDERER_TLS_CA is set but RENDERER_TLS_CERT/RENDERER_TLS_KEY are not: TLS needs a certificate');
+  }
+
+  if (e.SD_AUTH && !e.SD_URL) problems.push('SD_AUTH is set but SD_URL is not: there is no server to log in to');
+
+  let token = e.RENDERER_TOKEN;
+  if (!token && problems.length === 0) {
+    try {
+      // Shared with the gateway, so a one-machine set-up needs no configuration at all.
+      token = readOrCreateSecretFile(e.RENDERER_TOKEN_FILE);
+    } catch (error) {
+      problems.push(`RENDERER_TOKEN_FILE cannot be read or created (${(error as Error).message})`);
+    }
+    if (token !== undefined && token.length < 16) {
+      problems.push(`RENDERER_TOKEN_FILE holds a token shorter than 16 characters`);
+    }
+  }
+  if (problems.length > 0 || !token) throw new RendererConfigError(problems);
+
+  const colon = e.SD_AUTH?.indexOf(':') ?? -1;
+  return {
+    host: e.RENDERER_HOST,
+    port: e.RENDERER_PORT,
+    token,
+    maxFrameBytes: e.RENDERER_MAX_FRAME_BYTES,
+    sdUrl: e.SD_URL ? e.SD_URL.replace(/\/+$/, '') : null,
+    sdAuth: e.SD_AUTH ? { username: e.SD_AUTH.slice(0, colon), password: e.SD_AUTH.slice(colon + 1) } : null,
+    sdConnectTimeoutMs: e.SD_CONNECT_TIMEOUT_MS,
+    sdReadTimeoutMs: e.SD_READ_TIMEOUT_MS,
+    renderMaxAttempts: e.RENDER_MAX_ATTEMPTS,
+    renderRetryBaseMs: e.RENDER_RETRY_BASE_MS,
+    progressIntervalMs: e.RENDER_PROGRESS_INTERVAL_MS,
+    tls,
+  };
+}
+
+function readPemFile(variable: string, path: string, problems: string[]): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    problems.push(`${variable} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (${path})`);
+    return undefined;
+  }
+}

@@ -1,0 +1,49 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import { RendererPattern, type RendererReply, type RendererRequest } from '#contracts';
+import { ContractPayload } from '../contract/contract-payload.pipe.js';
+import { RenderQueueService } from '../queue/render-queue.service.js';
+
+type Request<P extends RendererPattern> = RendererRequest<P>;
+type Reply<P extends RendererPattern> = RendererReply<P>;
+
+/** The renderer's message handlers: the token guard and the contract pipe have run before any of these. */
+@Controller()
+export class RenderController {
+  constructor(private readonly queue: RenderQueueService) {}
+
+  @MessagePattern(RendererPattern.Enqueue)
+  enqueue(@ContractPayload(RendererPattern.Enqueue) request: Request<'render.enqueue'>): Reply<'render.enqueue'> {
+    return this.queue.enqueue(request.jobs);
+  }
+
+  @MessagePattern(RendererPattern.Cancel)
+  cancel(@ContractPayload(RendererPattern.Cancel) request: Request<'render.cancel'>): Reply<'render.cancel'> {
+    return this.queue.cancel(request.promptId);
+  }
+
+  @MessagePattern(RendererPattern.Status)
+  status(@ContractPayload(RendererPattern.Status) _request: Request<'render.status'>): Reply<'render.status'> {
+    return this.queue.status();
+  }
+
+  @MessagePattern(RendererPattern.Results)
+  results(@ContractPayload(RendererPattern.Results) request: Request<'render.results'>): Promise<Reply<'render.results'>> {
+    return this.queue.takeResults(request);
+  }
+
+  @MessagePattern(RendererPattern.Ack)
+  ack(@ContractPayload(RendererPattern.Ack) request: Request<'render.ack'>): Reply<'render.ack'> {
+    return this.queue.ack(request.promptIds);
+  }
+
+  @MessagePattern(RendererPattern.Pause)
+  pause(@ContractPayload(RendererPattern.Pause) _request: Request<'render.pause'>): Reply<'render.pause'> {
+    return this.queue.pause();
+  }
+
+  @MessagePattern(RendererPattern.Resume)
+  resume(@ContractPayload(RendererPattern.Resume) _request: Request<'render.resume'>): Reply<'render.resume'> {
+    return this.queue.resume();
+  }
+}
