@@ -1,0 +1,60 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../../../test/gateway/harness.js';
+import { ConfigError, loadGatewayConfig } from './gateway.config.js';
+
+describe('loadGatewayConfig', () => {
+  const temp = makeTempDir();
+  afterAll(() => temp.cleanup());
+  const base = () => ({
+    DATABASE_PATH: join(temp.dir, 'db', 'vernissage.sqlite'),
+    RENDERER_TOKEN_FILE: join(temp.dir, 'db', 'renderer.token'),
+  });
+
+  it('has the documented defaults', () => {
+    const config = loadGatewayConfig(base());
+    expect(config.port).toBe(3000);
+    expect(config.renderer).toMatchObject({ host: '127.0.0.1', port: 4001 });
+    expect(config.trustProxy).toBe(false);
+    expect(config.limits).toEqual({ maxPendingPerGuest: 5, submissionsPerMinute: 10 });
+    expect(config.mail.passwordResetTtlS).toBe(600);
+    expect(config.mail.inviteTtlS).toBe(172_800);
+    expect(config.outputDir).toMatch(/output$/);
+  });
+
+  it('generates missing secrets once, keeps them beside the database, readable only by the owner', () => {
+    const first = loadGatewayConfig(base());
+    const second = loadGatewayConfig(base());
+    expect(first.sessionSecret.length).toBeGreaterThanOrEqual(32);
+    expect(first.fingerprintSecret).not.toBe(first.sessionSecret);
+    expect(second.sessionSecret).toBe(first.sessionSecret);
+    expect(second.fingerprintSecret).toBe(first.fingerprintSecret);
+    const file = join(temp.dir, 'db', 'session.secret');
+    expect(readFileSync(file, 'utf8').trim()).toBe(first.sessionSecret);
+    expect(statSync(file).mode & 0o077).toBe(0);
+  });
+
+  it('uses given secrets instead of generated ones', () => {
+    const config = loadGatewayConfig({ ...base(), SESSION_SECRET: 's'.repeat(32), RENDERER_TOKEN: 'r'.repeat(32) });
+    expect(config.sessionSecret).toBe('s'.repeat(32));
+    expect(config.renderer.token).toBe('r'.repeat(32));
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY: expected true\/false/],
+    [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
+    [{ SESSION_SECRET: 'short' }, /SESSION_SECRET: must be at least 16 characters/],
+    [{ MAX_PENDING_PER_GUEST: '0' }, /MAX_PENDING_PER_GUEST/],
+  ])('stops with a message naming the bad value: %o', (env, message) => {
+    expect(() => loadGatewayConfig({ ...base(), ...env })).toThrow(ConfigError);
+    expect(() => loadGatewayConfig({ ...base(), ...env })).toThrow(message);
+  });
+
+  it('reads on/off style booleans', () => {
+    expect(loadGatewayConfig({ ...base(), TRUST_PROXY: 'on' }).trustProxy).toBe(true);
+    expect(loadGatewayConfig({ ...base(), TRUST_PROXY: '0' }).trustProxy).toBe(false);
+  });
+});
