@@ -23,3 +23,12 @@
     if (!Number.isNaN(date.getTime())) time.textContent = format.format(date);
   }
 })();
+
+// The welcome is shown without script too; with it, it becomes a proper modal with a backdrop.
+(() => {
+  const welcome = document.querySelector('dialog.welcome[open]');
+  if (welcome && typeof welcome.showModal === 'function') {
+    welcome.close();
+    welcome.showModal();
+  }
+})();

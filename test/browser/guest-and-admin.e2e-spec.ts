@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir, startGateway, type TestGateway } from '../gateway/harness.js';
+import { launchChromium } from './chromium.js';
+
+const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
+
+describe('guest and admin in real Chromium', () => {
+  const temp = makeTempDir();
+  let gateway: TestGateway;
+  let chromium: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    gateway = await startGateway(temp.dir);
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await gateway?.close();
+    temp.cleanup();
+  });
+
+  it('a guest gets a colour and sends a prompt; the admin approves it', async () => {
+    const guestContext = await chromium.newContext({
+      viewport: { width: 390, height: 844 },
+      userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148',
+      locale: 'fr-FR',
+    });
+    const guest = await guestContext.newPage();
+    const scriptErrors: string[] = [];
+    guest.on('console', (message) => {
+      if (message.type() === 'error') scriptErrors.push(message.text());
+    });
+    await guest.goto(`${gateway.url}/`);
+    const welcome = guest.getByRole('dialog');
+    await expect.poll(() => welcome.isVisible()).toBe(true);
+    const heading = await welcome.getByRole('heading').textContent();
+    const colour = /Your color is (.+)/.exec(heading ?? '')?.[1]?.trim();
+    expect(colour).toBeTruthy();
+    await guest.screenshot({ path: join(SCREENSHOTS, 'guest-welcome.png') });
+    await welcome.getByRole('button', { name: "Let's go" }).click();
+    await expect.poll(() => welcome.isVisible()).toBe(false);
+    expect(await guest.getByRole('region', { name: 'Your colour' }).textContent()).toContain(colour!);
+
+    // The browser applies the same rule as the server: whitespace alone is not a prompt.
+    await guest.getByLabel('Prompt', { exact: true }).fill('   ');
+    await guest.getByRole('button', { name: 'Send' }).click();
+    expect(await guest.getByLabel('Prompt', { exact: true }).evaluate((el) => (el as HTMLTextAreaElement).validity.valid)).toBe(false);
+
+    await guest.getByLabel('Prompt', { exact: true }).fill('A lighthouse made of <glass> at dusk');
+    await guest.getByLabel('Width').selectOption('768');
+    await guest.getByLabel('Height').selectOption('512');
+    await guest.getByRole('button', { name: 'Send' }).click();
+    await guest.waitForURL(/\/#your-prompts$/);
+    const item = guest.locator('.prompt-item').first();
+    expect(await item.locator('.prompt-text').textContent()).toBe('A lighthouse made of <glass> at dusk');
+    expect(await item.locator('.status').textContent()).toBe('pending');
+    expect(await item.textContent()).toContain('768×512');
+    await guest.screenshot({ path: join(SCREENSHOTS, 'guest-pending.png'), fullPage: true });
+
+    const adminContext = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
+    const admin = await adminContext.newPage();
+    await admin.goto(await gateway.claimLink());
+    await admin.waitForURL(/\/admin$/);
+    const row = admin.locator('.queue-item', { hasText: 'A lighthouse made of <glass> at dusk' });
+    expect(await row.count()).toBe(1);
+    expect(await row.textContent()).toContain(colour!);
+    await admin.screenshot({ path: join(SCREENSHOTS, 'admin-moderation.png'), fullPage: true });
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await admin.waitForLoadState('load');
+    expect(await admin.locator('.queue-item', { hasText: 'A lighthouse made of' }).count()).toBe(0);
+    expect(await admin.getByRole('list', { name: 'Prompts by status' }).textContent()).toMatch(/approved\s*1/);
+
+    await guest.reload();
+    expect(await guest.locator('.prompt-item .status').first().textContent()).toBe('approved');
+    expect(scriptErrors).toEqual([]);
+    await guestContext.close();
+    await adminContext.close();
+  });
+});
