@@ -14,7 +14,11 @@ export function createConnectTimeoutAgent(
   connectTimeoutMs: number,
   options: http.AgentOptions = {},
 ): http.Agent {
-  const agent = secure ? new https.Agent(options) : new http.Agent(options);
+  return withConnectTimeout(secure ? new https.Agent(options) : new http.Agent(options), connectTimeoutMs);
+}
+
+/** Wraps the agent's socket factory so every new socket gets the connect timer. */
+export function withConnectTimeout<A extends http.Agent>(agent: A, connectTimeoutMs: number): A {
   const createConnection = agent.createConnection.bind(agent) as (
     options: http.ClientRequestArgs,
     callback?: (err: Error | null, stream: Duplex) => void,

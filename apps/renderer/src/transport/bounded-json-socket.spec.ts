@@ -1,0 +1,55 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { boundedJsonSocket } from './bounded-json-socket.js';
+
+/** Enough of a net.Socket for JsonSocket: events plus end/destroy that we can observe. */
+class FakeSocket extends EventEmitter {
+  ended = false;
+  destroyed = false;
+  end() {
+    this.ended = true;
+    return this;
+  }
+  destroy() {
+    this.destroyed = true;
+    this.emit('close');
+    return this;
+  }
+}
+
+function setUp(maxChars: number) {
+  const raw = new FakeSocket();
+  const errors: unknown[] = [];
+  const messages: unknown[] = [];
+  const BoundedSocket = boundedJsonSocket(maxChars) as unknown as new (socket: Socket) => unknown;
+  new BoundedSocket(raw as unknown as Socket);
+  raw.on('error', (error) => errors.push(error));
+  raw.on('message', (message) => messages.push(message));
+  return { raw, errors, messages };
+}
+
+describe('boundedJsonSocket', () => {
+  it('passes normal frames through', () => {
+    const { raw, messages, errors } = setUp(1000);
+    const body = JSON.stringify({ pattern: 'render.status', data: {}, id: '1' });
+    raw.emit('data', Buffer.from(`${body.length}#${body}`));
+    expect(messages).toEqual([{ pattern: 'render.status', data: {}, id: '1' }]);
+    expect(errors).toEqual([]);
+  });
+
+  it('drops the connection as soon as a header announces an oversized frame', () => {
+    const { raw, messages, errors } = setUp(1000);
+    raw.emit('data', Buffer.from('999999999#{"pattern":'));
+    expect(raw.destroyed).toBe(true);
+    expect(messages).toEqual([]);
+    expect(String(errors[0])).toContain('999999999');
+  });
+
+  it('still refuses a frame that grows past the limit without a lying header', () => {
+    const { raw, messages } = setUp(100);
+    raw.emit('data', Buffer.from(`50#${'x'.repeat(200)}`));
+    expect(messages).toEqual([]);
+    expect(raw.ended || raw.destroyed).toBe(true);
+  });
+});
