@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
+import { RendererModule } from '../renderer/renderer.module.js';
 import { SuggestionsModule } from '../suggestions/suggestions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminController } from './admin.controller.js';
@@ -11,7 +12,7 @@ import { ClaimService } from './claim.service.js';
 import { ModerationService } from './moderation.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ClaimTokenEntity]), AuthModule, IdentityModule, SuggestionsModule, UsersModule],
+  imports: [TypeOrmModule.forFeature([ClaimTokenEntity]), AuthModule, IdentityModule, RendererModule, SuggestionsModule, UsersModule],
   controllers: [AdminController],
   providers: [ClaimTokensRepository, ClaimService, ModerationService],
   exports: [ClaimService],

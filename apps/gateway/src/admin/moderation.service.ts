@@ -3,6 +3,7 @@ import { SUGGESTION_STATUSES, type SuggestionStatus } from '../suggestions/sugge
 import { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { toColourView } from '../home/home.service.js';
+import { RendererLinkService } from '../renderer/renderer-link.service.js';
 
 export const MODERATION_PAGE_SIZE = 50;
 
@@ -24,7 +25,10 @@ export interface ModerationPage {
 
 @Injectable()
 export class ModerationService {
-  constructor(private readonly suggestions: SuggestionsRepository) {}
+  constructor(
+    private readonly suggestions: SuggestionsRepository,
+    private readonly renderer: RendererLinkService,
+  ) {}
 
   async page(requested: number): Promise<ModerationPage> {
     const counts = await this.suggestions.countByStatus();
@@ -49,7 +53,10 @@ export class ModerationService {
   }
 
   async decide(id: number, decision: 'approved' | 'denied', moderator: UserEntity): Promise<{ id: number; status: SuggestionStatus }> {
-    if (await this.suggestions.decide(id, decision, moderator.id)) return { id, status: decision };
+    if (await this.suggestions.decide(id, decision, moderator.id)) {
+      if (decision === 'approved') this.renderer.nudge();
+      return { id, status: decision };
+    }
     const existing = await this.suggestions.findById(id);
     if (!existing) throw new NotFoundException(`There is no prompt #${id}.`);
     throw new ConflictException(`Prompt #${id} was already decided (${existing.status}).`);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, MoreThan, Repository } from 'typeorm';
 import { SerialWriter } from '../database/serial-writer.js';
 import { SuggestionEntity, SuggestionStatus } from './suggestion.entity.js';
 
@@ -89,4 +89,64 @@ export class SuggestionsRepository {
       return result.affected ?? 0;
     });
   }
+
+  /** Prompts the renderer should have, oldest first, with their authors (for the colour). */
+  listForDispatch(statuses: SuggestionStatus[], afterId: number, limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: In(statuses), id: MoreThan(afterId) },
+      relations: { user: true },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  findWithAuthor(id: number): Promise<SuggestionEntity | null> {
+    return this.suggestions.findOne({ where: { id }, relations: { user: true } });
+  }
+
+  markQueued(ids: number[], now = new Date()): Promise<void> {
+    return this.writer.write(async (manager) => {
+      await manager.update(SuggestionEntity, { id: In(ids), status: 'approved' }, { status: 'queued', queuedAt: now });
+    });
+  }
+
+  markRendering(id: number, now = new Date()): Promise<boolean> {
+    return this.writer.write(async (manager) => {
+      const result = await manager.update(
+        SuggestionEntity,
+        { id, status: In(['approved', 'queued']) },
+        { status: 'rendering', renderingAt: now },
+      );
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  /**
+   * Records a finished image. Only a prompt still on its way can become rendered, so a result that
+   * arrives twice (re-sent after a restart) is recorded once.
+   */
+  markRendered(id: number, outcome: { seed: number | null; imageFile: string }, now = new Date()): Promise<boolean> {
+    return this.writer.write(async (manager) => {
+      const result = await manager.update(
+        SuggestionEntity,
+        { id, status: In(UNFINISHED_STATUSES) },
+        { status: 'rendered', renderedAt: now, seed: outcome.seed, imageFile: outcome.imageFile, failureReason: null },
+      );
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  markFailed(id: number, reason: string, now = new Date()): Promise<boolean> {
+    return this.writer.write(async (manager) => {
+      const result = await manager.update(
+        SuggestionEntity,
+        { id, status: In(UNFINISHED_STATUSES) },
+        { status: 'failed', failedAt: now, failureReason: reason.slice(0, 2000) },
+      );
+      return (result.affected ?? 0) > 0;
+    });
+  }
 }
+
+/** Approved but not yet rendered or failed: what the renderer must have. */
+export const UNFINISHED_STATUSES: SuggestionStatus[] = ['approved', 'queued', 'rendering'];

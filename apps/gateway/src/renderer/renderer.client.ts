@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import {
+  RENDERER_MAX_FRAME_BYTES,
+  RENDERER_TOKEN_METADATA_KEY,
+  RendererContract,
+  type RendererPattern,
+  type RendererReply,
+  type RendererRequest,
+} from '#contracts';
+import { firstValueFrom, timeout, type Subscription } from 'rxjs';
+import { GatewayConfig } from '../config/gateway.config.js';
+
+export class RendererUnavailableError extends Error {}
+
+/**
+ * The only code that touches the ClientProxy: it adds the shared token to every packet, a timeout to
+ * every send (Nest's send has none), validates replies against the contract, and tells its listeners
+ * when the TCP link drops, because a dropped link may mean a restarted renderer with an empty queue.
+ * Keeping the transport behind this class lets it be swapped later (several renderers via a broker).
+ */
+@Injectable()
+export class RendererClient implements OnModuleDestroy {
+  private readonly logger = new Logger(RendererClient.name);
+  private readonly proxy: ClientProxy;
+  private readonly statusSubscription: Subscription;
+  private readonly dropListeners: (() => void)[] = [];
+
+  constructor(private readonly config: GatewayConfig) {
+    const { host, port, tlsCa, token } = config.renderer;
+    this.proxy = ClientProxyFactory.create({
+      transport: Transport.TCP,
+      options: {
+        host,
+        port,
+        maxBufferSize: RENDERER_MAX_FRAME_BYTES,
+        tlsOptions: tlsCa ? { ca: readFileSync(tlsCa), servername: host } : undefined,
+      },
+    });
+    this.proxy.setOnDispatchHook((packet) => {
+      packet.metadata = { ...packet.metadata, [RENDERER_TOKEN_METADATA_KEY]: token };
+    });
+    this.statusSubscription = this.proxy.status.subscribe((status) => {
+      if (status === 'disconnected') for (const listener of this.dropListeners) listener();
+    });
+  }
+
+  onLinkDropped(listener: () => void): void {
+    this.dropListeners.push(listener);
+  }
+
+  async send<P extends RendererPattern>(
+    pattern: P,
+    request: RendererRequest<P>,
+    timeoutMs = this.config.renderer.timeoutMs,
+  ): Promise<RendererReply<P>> {
+    const { request: requestSchema, reply: replySchema } = RendererContract[pattern];
+    const payload = requestSchema.parse(request);
+    let reply: unknown;
+    try {
+      await this.proxy.connect();
+      reply = await firstValueFrom(this.proxy.send(pattern, payload).pipe(timeout({ first: timeoutMs })));
+    } catch (error) {
+      throw new RendererUnavailableError(`renderer ${pattern} failed: ${describe(error)}`);
+    }
+    const parsed = replySchema.safeParse(reply);
+    if (!parsed.success) {
+      this.logger.error(`renderer sent a malformed ${pattern} reply: ${parsed.error.issues[0]?.message}`);
+      throw new RendererUnavailableError(`renderer sent a malformed ${pattern} reply`);
+    }
+    return parsed.data as RendererReply<P>;
+  }
+
+  onModuleDestroy(): void {
+    this.statusSubscription.unsubscribe();
+    this.proxy.close();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
+  return String(error);
+}

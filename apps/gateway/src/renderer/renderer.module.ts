@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { SettingsModule } from '../settings/settings.module.js';
+import { SuggestionsModule } from '../suggestions/suggestions.module.js';
+import { RenderOutputService } from './render-output.service.js';
+import { RendererLinkService } from './renderer-link.service.js';
+import { RendererClient } from './renderer.client.js';
+
+@Module({
+  imports: [SuggestionsModule, SettingsModule],
+  providers: [RendererClient, RendererLinkService, RenderOutputService],
+  exports: [RendererLinkService],
+})
+export class RendererModule {}
