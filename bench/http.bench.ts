@@ -1,0 +1,212 @@
+import { cpus } from 'node:os';
+import autocannon from 'autocannon';
+import type { Benchmark, QualityCheck } from './lib/benchmark.js';
+import { startChildServer, type ChildServer } from './lib/child-server.js';
+import { benchGatewayEnv } from './lib/gateway.js';
+import { csrfFrom, HTML, HttpClient, sessionCookieFrom } from './lib/http-client.js';
+import { count, median, ms, ratio, summarise } from './lib/stats.js';
+import { printTable } from './lib/table.js';
+import { withTempDir } from './lib/temp-dir.js';
+
+const CONNECTIONS = 50;
+const WARMUP_S = 2;
+/** Short rounds, alternating between the two servers, so a slow patch of the machine hits both alike. */
+const ROUND_S = 5;
+const ROUNDS = 3;
+const TARGET_RATIO = 1 / 3;
+
+const GUESTS = 100;
+const SUBMIT_ROUNDS = 10;
+const TARGET_P99_MS = 25;
+
+const LANGUAGE = 'en-GB,en;q=0.9';
+const phone = (i: number) =>
+  `Mozilla/5.0 (Linux; Android 14; BenchGuest ${i}) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36`;
+
+interface Load {
+  okPerSecond: number;
+  latencyP50: number;
+  latencyP99: number;
+  failures: number;
+}
+
+async function load(url: string, headers: Record<string, string>, seconds: number): Promise<Load> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, headers });
+  return {
+    okPerSecond: result['2xx'] / result.duration,
+    latencyP50: result.latency.p50,
+    latencyP99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+  };
+}
+
+interface Guest {
+  headers: Record<string, string>;
+}
+
+/** A new guest: opens the home page with a fresh phone, keeps its session cookie and CSRF token. */
+async function newGuest(client: HttpClient, i: number): Promise<Guest & { csrf: string }> {
+  const base = { accept: HTML, 'user-agent': phone(i), 'accept-language': LANGUAGE };
+  const first = await client.send('GET', '/', base);
+  if (first.status !== 200) throw new Error(`new guest: GET / answered ${first.status}`);
+  const headers = { ...base, cookie: sessionCookieFrom(first) };
+  // A second visit clears the one-time welcome, so what follows is the everyday page.
+  const again = await client.send('GET', '/', headers);
+  if (again.status !== 200 || again.body.includes('Are you lost?'))
+    throw new Error('new guest: the session was not kept');
+  return { headers, csrf: csrfFrom(again.body) };
+}
+
+async function homePageLoad(gateway: ChildServer, hello: ChildServer): Promise<{ checks: QualityCheck[] }> {
+  const client = new HttpClient(gateway.url, 1);
+  let guest: Guest;
+  try {
+    guest = await newGuest(client, 0);
+  } finally {
+    client.close();
+  }
+  const targets = [
+    { name: 'bare Express 5 "hello"', url: `${hello.url}/`, headers: {} as Record<string, string> },
+    { name: 'gateway: guest home page', url: `${gateway.url}/`, headers: guest.headers },
+  ];
+  for (const target of targets) await load(target.url, target.headers, WARMUP_S);
+  const runs: Load[][] = targets.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, target] of targets.entries())
+      runs[i].push(await load(target.url, target.headers, ROUND_S));
+  }
+  const rows = targets.map((target, i) => ({
+    name: target.name,
+    rps: median(runs[i].map((sample) => sample.okPerSecond)),
+    p50: median(runs[i].map((sample) => sample.latencyP50)),
+    p99: median(runs[i].map((sample) => sample.latencyP99)),
+    failures: runs[i].reduce((sum, sample) => sum + sample.failures, 0),
+  }));
+  const [bare, ours] = rows;
+  const share = ours.rps / bare.rps;
+  printTable(
+    `Guest home page with a session vs bare Express (autocannon, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${ROUND_S} s, medians)`,
+    ['server', 'req/s', 'latency p50 ms', 'latency p99 ms', 'non-2xx/errors', 'ratio to bare'],
+    rows.map((row) => [
+      row.name,
+      count(row.rps),
+      ms(row.p50),
+      ms(row.p99),
+      row.failures,
+      ratio(row.rps / bare.rps),
+    ]),
+    [
+      `Each server runs alone in its own Node process (one event loop, NODE_ENV=production); autocannon runs in`,
+      `  this process. On ${cpus().length} cores that gives the server about one core and the load generator the other, the`,
+      '  same for both servers. Neither server is loaded while the other is measured.',
+      `Rounds (req/s): bare ${runs[0].map((sample) => count(sample.okPerSecond)).join(', ')}; gateway ${runs[1].map((sample) => count(sample.okPerSecond)).join(', ')}.`,
+    ],
+  );
+  return {
+    checks: [
+      {
+        bar: 'Guest home page (session) vs bare Express "hello"',
+        target: `≥ ${ratio(TARGET_RATIO)} (1/3)`,
+        measured: `${ratio(share)} (${count(ours.rps)} vs ${count(bare.rps)} req/s)${ours.failures ? `, ${ours.failures} failures` : ''}`,
+        met: ours.failures === 0 && share >= TARGET_RATIO,
+      },
+    ],
+  };
+}
+
+async function submissions(gateway: ChildServer): Promise<{ checks: QualityCheck[] }> {
+  const client = new HttpClient(gateway.url, GUESTS);
+  try {
+    const guests: (Guest & { csrf: string })[] = [];
+    // Guests arrive ten at a time; they are not what is measured.
+    for (let i = 0; i < GUESTS; i += 10) {
+      guests.push(
+        ...(await Promise.all(Array.from({ length: 10 }, (_, j) => newGuest(client, 1000 + i + j)))),
+      );
+    }
+    let sent = 0;
+    const submit = async (guest: Guest & { csrf: string }): Promise<number> => {
+      const body = JSON.stringify({
+        prompt: `a lighthouse in a storm, take ${++sent}`,
+        width: 512,
+        height: 512,
+      });
+      const headers = {
+        ...guest.headers,
+        accept: 'application/json',
+        'content-type': 'application/json',
+        'x-csrf-token': guest.csrf,
+      };
+      const start = performance.now();
+      const reply = await client.send('POST', '/prompts', headers, body);
+      const elapsed = performance.now() - start;
+      if (reply.status !== 201)
+        throw new Error(`POST /prompts answered ${reply.status}: ${reply.body.slice(0, 200)}`);
+      return elapsed;
+    };
+    // One unmeasured round opens every guest's connection and warms the code paths.
+    await Promise.all(guests.map(submit));
+    const latencies: number[] = [];
+    const started = performance.now();
+    for (let round = 0; round < SUBMIT_ROUNDS; round++) {
+      latencies.push(...(await Promise.all(guests.map(submit))));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const stats = summarise(latencies);
+    printTable(
+      `Prompt submission: ${GUESTS} guests send at the same moment, ${SUBMIT_ROUNDS} rounds (POST /prompts, JSON + CSRF header)`,
+      ['requests', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'prompts/s'],
+      [
+        [
+          count(stats.n),
+          ms(stats.median),
+          ms(stats.p95),
+          ms(stats.p99),
+          ms(stats.max),
+          count(stats.n / seconds),
+        ],
+      ],
+      [
+        'Each guest has its own session cookie and CSRF token and its own keep-alive connection; a round fires all',
+        `  ${GUESTS} submissions at once and waits for them all. Every reply was 201. Pending limit and rate limit raised`,
+        '  so that they do not refuse anything. Same gateway process as the home page test.',
+      ],
+    );
+    return {
+      checks: [
+        {
+          bar: `Prompt submission p99 with ${GUESTS} concurrent guests`,
+          target: `< ${TARGET_P99_MS} ms`,
+          measured: `${ms(stats.p99)} ms (p50 ${ms(stats.median)} ms)`,
+          met: stats.p99 < TARGET_P99_MS,
+        },
+      ],
+    };
+  } finally {
+    client.close();
+  }
+}
+
+async function run(): Promise<QualityCheck[]> {
+  return withTempDir('vernissage-bench-http-', async (dir) => {
+    const servers: ChildServer[] = [];
+    try {
+      const hello = await startChildServer('express-hello');
+      servers.push(hello);
+      const gateway = await startChildServer('gateway', benchGatewayEnv(dir));
+      servers.push(gateway);
+      const home = await homePageLoad(gateway, hello);
+      const submit = await submissions(gateway);
+      return [...home.checks, ...submit.checks];
+    } finally {
+      for (const server of servers) await server.stop();
+    }
+  });
+}
+
+export const httpBenchmark: Benchmark = {
+  name: 'http',
+  description:
+    'guest home page throughput against bare Express, and prompt submission latency with 100 guests',
+  run,
+};
