@@ -1,11 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { PNG } from 'pngjs';
-import {
-  RendererPattern,
-  type GenerationSettings,
-  type RenderJob,
-  type RenderResult,
-} from '#contracts';
+import { RendererPattern, type GenerationSettings, type RenderJob, type RenderResult } from '#contracts';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseRendererConfig } from '../apps/renderer/src/config/renderer.config.js';
 import { createRenderer, type StartedRenderer } from '../apps/renderer/src/setup.js';
@@ -63,7 +58,11 @@ async function startRenderer(extra: Record<string, string>): Promise<StartedRend
 }
 
 /** Long-polls until the renderer holds a result for `promptId` (leaving it unacknowledged). */
-async function resultFor(client: RendererTestClient, promptId: number, timeoutMs = 10_000): Promise<RenderResult> {
+async function resultFor(
+  client: RendererTestClient,
+  promptId: number,
+  timeoutMs = 10_000,
+): Promise<RenderResult> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { results } = await client.call(RendererPattern.Results, { waitMs: 1000, max: 500 }, 5000);
@@ -123,7 +122,8 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     fake.setDelays({ stepDelayMs: 0, fixedDelayMs: null });
     // Leave nothing behind for the next test.
     const { results } = await client.call(RendererPattern.Results, { waitMs: 0, max: 500 });
-    if (results.length > 0) await client.call(RendererPattern.Ack, { promptIds: results.map((r) => r.promptId) });
+    if (results.length > 0)
+      await client.call(RendererPattern.Ack, { promptIds: results.map((r) => r.promptId) });
     fake.reset();
   });
 
@@ -151,19 +151,27 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const job = makeJob();
     const poll = client.call(RendererPattern.Results, { waitMs: 10_000, max: 10 }, 15_000);
     const pollStarted = Date.now();
-    await expect(client.call(RendererPattern.Enqueue, { jobs: [job] })).resolves.toEqual({ accepted: [job.promptId] });
+    await expect(client.call(RendererPattern.Enqueue, { jobs: [job] })).resolves.toEqual({
+      accepted: [job.promptId],
+    });
 
     // The long poll wakes when the result exists, long before its 10 s are up.
     const { results } = await poll;
     expect(Date.now() - pollStarted).toBeLessThan(5000);
     expect(results).toHaveLength(1);
     const result = results[0]!;
-    if (result.status !== 'rendered') throw new Error(`expected a rendered result, got ${JSON.stringify(result)}`);
+    if (result.status !== 'rendered')
+      throw new Error(`expected a rendered result, got ${JSON.stringify(result)}`);
     expect(result).toMatchObject({ promptId: job.promptId, mime: 'image/png', backend: 'a1111' });
     const png = PNG.sync.read(Buffer.from(result.image, 'base64'));
     expect([png.width, png.height]).toEqual([256, 320]);
     expect(result.seed).toEqual(expect.any(Number));
-    expect(result.info).toMatchObject({ seed: result.seed, prompt: job.prompt, steps: 12, sampler_name: 'Euler a' });
+    expect(result.info).toMatchObject({
+      seed: result.seed,
+      prompt: job.prompt,
+      steps: 12,
+      sampler_name: 'Euler a',
+    });
 
     const [request] = generationRequests(fake, job.prompt);
     expect(request?.path).toBe('/sdapi/v1/txt2img');
@@ -187,7 +195,9 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
 
     // Kept until acknowledged, then gone.
     expect((await client.call(RendererPattern.Results, { waitMs: 0, max: 10 })).results).toHaveLength(1);
-    await expect(client.call(RendererPattern.Ack, { promptIds: [job.promptId] })).resolves.toEqual({ acknowledged: 1 });
+    await expect(client.call(RendererPattern.Ack, { promptIds: [job.promptId] })).resolves.toEqual({
+      acknowledged: 1,
+    });
     expect((await client.call(RendererPattern.Results, { waitMs: 0, max: 10 })).results).toEqual([]);
     expect((await client.call(RendererPattern.Status, {})).unacknowledgedResults).toBe(0);
   });
@@ -227,9 +237,11 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     expect(current.attempt).toBe(1);
     expect(current.percent).toBeLessThanOrEqual(100);
     expect(current.etaSeconds === null || current.etaSeconds >= 0).toBe(true);
-    expect(fake.requests.some((r) => r.path === '/sdapi/v1/progress' && r.query.includes('skip_current_image=true'))).toBe(
-      true,
-    );
+    expect(
+      fake.requests.some(
+        (r) => r.path === '/sdapi/v1/progress' && r.query.includes('skip_current_image=true'),
+      ),
+    ).toBe(true);
     await resultFor(client, job.promptId);
   });
 
@@ -256,7 +268,9 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const genuine = makeJob();
     await client.call(RendererPattern.Enqueue, { jobs: [genuine] });
     await resultFor(client, genuine.promptId);
-    expect(generationRequests(fake).map((r) => (r.body as { prompt: string }).prompt)).toEqual([genuine.prompt]);
+    expect(generationRequests(fake).map((r) => (r.body as { prompt: string }).prompt)).toEqual([
+      genuine.prompt,
+    ]);
   });
 
   it('refuses a malformed payload with a clear message and changes nothing', async () => {
@@ -264,7 +278,9 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const error = await client.raw(RendererPattern.Enqueue, { jobs: [bad] }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INVALID_PAYLOAD' });
     expect((error as { message: string }).message).toContain('jobs.0.width');
-    await expect(client.raw(RendererPattern.Ack, { promptIds: 'all' })).rejects.toMatchObject({ code: 'INVALID_PAYLOAD' });
+    await expect(client.raw(RendererPattern.Ack, { promptIds: 'all' })).rejects.toMatchObject({
+      code: 'INVALID_PAYLOAD',
+    });
     await expect(client.raw(RendererPattern.Results, { waitMs: 60_000, max: 1 })).rejects.toMatchObject({
       code: 'INVALID_PAYLOAD',
     });
@@ -281,7 +297,10 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     expect(badJson.closed).toBe(true);
     const hugeHeader = await rawSend(renderer.port, `${MAX_FRAME_BYTES * 100}#{"pattern":"render.status"`);
     expect(hugeHeader.closed).toBe(true);
-    const overLimit = await rawSend(renderer.port, `${MAX_FRAME_BYTES + 10}#${'x'.repeat(MAX_FRAME_BYTES + 10)}`);
+    const overLimit = await rawSend(
+      renderer.port,
+      `${MAX_FRAME_BYTES + 10}#${'x'.repeat(MAX_FRAME_BYTES + 10)}`,
+    );
     expect(overLimit.closed).toBe(true);
     expect(overLimit.received).toBe('');
 
@@ -340,7 +359,12 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
       const status = await client.call(RendererPattern.Status, {});
       return status.waitingForSd ? status : null;
     }, 'waitingForSd');
-    expect(waiting).toMatchObject({ sdReachable: false, current: null, queueLength: 1, queuedIds: [job.promptId] });
+    expect(waiting).toMatchObject({
+      sdReachable: false,
+      current: null,
+      queueLength: 1,
+      queuedIds: [job.promptId],
+    });
     expect(waiting.sdError).toContain('connection refused');
     // Refused connections do not count as attempts: with 3 allowed, a second of refusals must not fail the job.
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -357,10 +381,19 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     fake.setDelays({ fixedDelayMs: 1500 });
     const [first, second, third] = [makeJob(), makeJob(), makeJob()];
     await client.call(RendererPattern.Enqueue, { jobs: [first!, second!, third!] });
-    await waitFor(async () => (await client.call(RendererPattern.Status, {})).current?.promptId === first!.promptId, 'first job');
-    await expect(client.call(RendererPattern.Cancel, { promptId: second!.promptId })).resolves.toEqual({ cancelled: true });
-    await expect(client.call(RendererPattern.Cancel, { promptId: first!.promptId })).resolves.toEqual({ cancelled: true });
-    await expect(client.call(RendererPattern.Cancel, { promptId: 999_999 })).resolves.toEqual({ cancelled: false });
+    await waitFor(
+      async () => (await client.call(RendererPattern.Status, {})).current?.promptId === first!.promptId,
+      'first job',
+    );
+    await expect(client.call(RendererPattern.Cancel, { promptId: second!.promptId })).resolves.toEqual({
+      cancelled: true,
+    });
+    await expect(client.call(RendererPattern.Cancel, { promptId: first!.promptId })).resolves.toEqual({
+      cancelled: true,
+    });
+    await expect(client.call(RendererPattern.Cancel, { promptId: 999_999 })).resolves.toEqual({
+      cancelled: false,
+    });
 
     fake.setDelays({ fixedDelayMs: null });
     await resultFor(client, third!.promptId);
@@ -375,7 +408,11 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const job = makeJob();
     await client.call(RendererPattern.Enqueue, { jobs: [job] });
     await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(await client.call(RendererPattern.Status, {})).toMatchObject({ paused: true, queueLength: 1, current: null });
+    expect(await client.call(RendererPattern.Status, {})).toMatchObject({
+      paused: true,
+      queueLength: 1,
+      current: null,
+    });
     expect(generationRequests(fake)).toEqual([]);
     await expect(client.call(RendererPattern.Resume, {})).resolves.toEqual({ paused: false });
     expect((await resultFor(client, job.promptId)).status).toBe('rendered');
@@ -498,7 +535,11 @@ describe('renderer with other backends and transports', () => {
     it('refuses a plain TCP client and one that does not trust the certificate', async () => {
       const plain = createRendererTestClient({ port: renderer.port, token: TOKEN });
       const other = createSelfSignedCertificate();
-      const untrusting = createRendererTestClient({ port: renderer.port, token: TOKEN, tlsOptions: { ca: other.cert } });
+      const untrusting = createRendererTestClient({
+        port: renderer.port,
+        token: TOKEN,
+        tlsOptions: { ca: other.cert },
+      });
       try {
         await expect(plain.raw(RendererPattern.Status, {}, 2000)).rejects.toBeDefined();
         await expect(untrusting.raw(RendererPattern.Status, {}, 2000)).rejects.toBeDefined();

@@ -12,7 +12,11 @@ import { firstValueFrom, timeout } from 'rxjs';
 export interface RendererTestClient {
   proxy: ClientProxy;
   /** Sends one message and checks the reply against the contract's reply schema. */
-  call<P extends RendererPattern>(pattern: P, data: RendererRequest<P>, timeoutMs?: number): Promise<RendererReply<P>>;
+  call<P extends RendererPattern>(
+    pattern: P,
+    data: RendererRequest<P>,
+    timeoutMs?: number,
+  ): Promise<RendererReply<P>>;
   /** Sends anything (for forged or malformed messages); rejects with the renderer's error object. */
   raw(pattern: string, data: unknown, timeoutMs?: number): Promise<unknown>;
   close(): Promise<void>;

@@ -22,7 +22,10 @@ export interface StartedRenderer {
 }
 
 /** Builds and starts the renderer microservice on TCP (TLS when configured). main.ts and the e2e tests share it. */
-export async function createRenderer(config: RendererConfig, options: CreateRendererOptions = {}): Promise<StartedRenderer> {
+export async function createRenderer(
+  config: RendererConfig,
+  options: CreateRendererOptions = {},
+): Promise<StartedRenderer> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(RendererModule.forRoot(config), {
     transport: Transport.TCP,
     options: {

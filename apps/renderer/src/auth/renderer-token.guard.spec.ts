@@ -8,7 +8,9 @@ const guard = new RendererTokenGuard({ token: 'the-shared-renderer-token' } as R
 
 function contextWith(metadata: Record<string, string> | undefined): ExecutionContext {
   const tcp = new TcpContext([{} as TcpSocket, 'render.enqueue', metadata]);
-  return { switchToRpc: () => ({ getContext: () => tcp, getData: () => ({}) }) } as unknown as ExecutionContext;
+  return {
+    switchToRpc: () => ({ getContext: () => tcp, getData: () => ({}) }),
+  } as unknown as ExecutionContext;
 }
 
 function refusal(metadata: Record<string, string> | undefined): unknown {

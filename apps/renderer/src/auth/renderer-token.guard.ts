@@ -23,10 +23,13 @@ export class RendererTokenGuard implements CanActivate {
     const rpc = context.switchToRpc();
     const tcp = rpc.getContext<TcpContext | undefined>();
     const pattern = typeof tcp?.getPattern === 'function' ? tcp.getPattern() : 'unknown';
-    const token = typeof tcp?.getMetadata === 'function' ? tcp.getMetadata()?.[RENDERER_TOKEN_METADATA_KEY] : undefined;
+    const token =
+      typeof tcp?.getMetadata === 'function' ? tcp.getMetadata()?.[RENDERER_TOKEN_METADATA_KEY] : undefined;
     // Comparing fixed-length digests keeps the comparison constant-time whatever length the caller sent.
     if (typeof token === 'string' && timingSafeEqual(digest(token), this.expectedDigest)) return true;
-    this.logger.warn(`Refused ${sanitisePattern(pattern)}: ${token === undefined ? 'no token' : 'wrong token'}`);
+    this.logger.warn(
+      `Refused ${sanitisePattern(pattern)}: ${token === undefined ? 'no token' : 'wrong token'}`,
+    );
     throw new RpcException(rendererError('UNAUTHORIZED', 'Refused: missing or wrong renderer token'));
   }
 }

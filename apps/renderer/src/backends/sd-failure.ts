@@ -9,13 +9,7 @@
  * - cancelled: we aborted the request ourselves.
  */
 export type SdFailureKind =
-  | 'unreachable'
-  | 'timeout'
-  | 'reset'
-  | 'server'
-  | 'rejected'
-  | 'invalid-output'
-  | 'cancelled';
+  'unreachable' | 'timeout' | 'reset' | 'server' | 'rejected' | 'invalid-output' | 'cancelled';
 
 export class SdFailure extends Error {
   constructor(

@@ -89,8 +89,16 @@ describe('parseRendererConfig', () => {
   });
 
   it('needs both TLS files, and reads them', () => {
-    expect(problemsOf({ RENDERER_TOKEN: token, RENDERER_TLS_CERT: '/nope.pem' })[0]).toMatch(/^RENDERER_TLS_CERT and RENDERER_TLS_KEY/);
-    expect(problemsOf({ RENDERER_TOKEN: token, RENDERER_TLS_CERT: '/nope/cert.pem', RENDERER_TLS_KEY: '/nope/key.pem' })).toEqual([
+    expect(problemsOf({ RENDERER_TOKEN: token, RENDERER_TLS_CERT: '/nope.pem' })[0]).toMatch(
+      /^RENDERER_TLS_CERT and RENDERER_TLS_KEY/,
+    );
+    expect(
+      problemsOf({
+        RENDERER_TOKEN: token,
+        RENDERER_TLS_CERT: '/nope/cert.pem',
+        RENDERER_TLS_KEY: '/nope/key.pem',
+      }),
+    ).toEqual([
       expect.stringMatching(/^RENDERER_TLS_CERT cannot be read: ENOENT/),
       expect.stringMatching(/^RENDERER_TLS_KEY cannot be read: ENOENT/),
     ]);

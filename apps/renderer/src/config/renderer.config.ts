@@ -64,7 +64,10 @@ const EnvSchema = z.object({
   RENDERER_PORT: integer(0, 65_535, 4001),
   RENDERER_TOKEN: z.preprocess(
     blankToUndefined,
-    z.string().min(16, { error: 'must be at least 16 characters (or unset, to use RENDERER_TOKEN_FILE)' }).optional(),
+    z
+      .string()
+      .min(16, { error: 'must be at least 16 characters (or unset, to use RENDERER_TOKEN_FILE)' })
+      .optional(),
   ),
   RENDERER_TOKEN_FILE: z.preprocess(blankToUndefined, z.string().default('database/renderer.token')),
   RENDERER_MAX_FRAME_BYTES: integer(1024, 1024 * 1024 * 1024, RENDERER_MAX_FRAME_BYTES),
@@ -76,7 +79,10 @@ const EnvSchema = z.object({
   ),
   SD_AUTH: z.preprocess(
     blankToUndefined,
-    z.string().regex(/^[^:]+:.+$/, { error: 'must look like user:password' }).optional(),
+    z
+      .string()
+      .regex(/^[^:]+:.+$/, { error: 'must look like user:password' })
+      .optional(),
   ),
   SD_CONNECT_TIMEOUT_MS: integer(1, 600_000, 5_000),
   SD_READ_TIMEOUT_MS: integer(1, 24 * 3_600_000, 600_000),
@@ -113,10 +119,13 @@ export function parseRendererConfig(env: Env): RendererConfig {
       if (cert && key) tls = { cert, key, ...(ca ? { ca } : {}) };
     }
   } else if (e.RENDERER_TLS_CA) {
-    problems.push('RENDERER_TLS_CA is set but RENDERER_TLS_CERT/RENDERER_TLS_KEY are not: TLS needs a certificate');
+    problems.push(
+      'RENDERER_TLS_CA is set but RENDERER_TLS_CERT/RENDERER_TLS_KEY are not: TLS needs a certificate',
+    );
   }
 
-  if (e.SD_AUTH && !e.SD_URL) problems.push('SD_AUTH is set but SD_URL is not: there is no server to log in to');
+  if (e.SD_AUTH && !e.SD_URL)
+    problems.push('SD_AUTH is set but SD_URL is not: there is no server to log in to');
 
   let token = e.RENDERER_TOKEN;
   if (!token && problems.length === 0) {
@@ -153,7 +162,9 @@ function readPemFile(variable: string, path: string, problems: string[]): string
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    problems.push(`${variable} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (${path})`);
+    problems.push(
+      `${variable} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (${path})`,
+    );
     return undefined;
   }
 }

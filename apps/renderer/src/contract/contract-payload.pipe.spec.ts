@@ -26,7 +26,10 @@ describe('ContractPayloadPipe', () => {
   it('passes a valid payload through the contract schema', () => {
     const pipe = new ContractPayloadPipe(RendererPattern.Enqueue);
     expect(pipe.transform({ jobs: [job] })).toEqual({ jobs: [job] });
-    expect(new ContractPayloadPipe(RendererPattern.Results).transform({ waitMs: 0, max: 5 })).toEqual({ waitMs: 0, max: 5 });
+    expect(new ContractPayloadPipe(RendererPattern.Results).transform({ waitMs: 0, max: 5 })).toEqual({
+      waitMs: 0,
+      max: 5,
+    });
   });
 
   it('refuses an invalid payload with the pattern and the fields at fault', () => {
@@ -39,7 +42,11 @@ describe('ContractPayloadPipe', () => {
   });
 
   it('refuses payloads that are not objects and extra keys on empty requests', () => {
-    expect(errorOf(() => new ContractPayloadPipe(RendererPattern.Ack).transform('ack everything'))['code']).toBe('INVALID_PAYLOAD');
-    expect(errorOf(() => new ContractPayloadPipe(RendererPattern.Status).transform({ evil: true }))['code']).toBe('INVALID_PAYLOAD');
+    expect(
+      errorOf(() => new ContractPayloadPipe(RendererPattern.Ack).transform('ack everything'))['code'],
+    ).toBe('INVALID_PAYLOAD');
+    expect(
+      errorOf(() => new ContractPayloadPipe(RendererPattern.Status).transform({ evil: true }))['code'],
+    ).toBe('INVALID_PAYLOAD');
   });
 });

@@ -7,7 +7,10 @@ import { rendererError } from './renderer-error.js';
 const MAX_LISTED_ISSUES = 5;
 
 /** Parses a message payload with the request schema the contract ties to its pattern. */
-export class ContractPayloadPipe<P extends RendererPattern> implements PipeTransform<unknown, RendererRequest<P>> {
+export class ContractPayloadPipe<P extends RendererPattern> implements PipeTransform<
+  unknown,
+  RendererRequest<P>
+> {
   private readonly schema: z.ZodType<RendererRequest<P>>;
 
   constructor(private readonly pattern: P) {
@@ -22,9 +25,12 @@ export class ContractPayloadPipe<P extends RendererPattern> implements PipeTrans
       .slice(0, MAX_LISTED_ISSUES)
       .map((issue) => `${issue.path.length ? issue.path.join('.') : '(payload)'}: ${issue.message}`);
     const more = issues.length > MAX_LISTED_ISSUES ? `; and ${issues.length - MAX_LISTED_ISSUES} more` : '';
-    throw new RpcException(rendererError('INVALID_PAYLOAD', `Invalid ${this.pattern} payload: ${listed.join('; ')}${more}`));
+    throw new RpcException(
+      rendererError('INVALID_PAYLOAD', `Invalid ${this.pattern} payload: ${listed.join('; ')}${more}`),
+    );
   }
 }
 
 /** `@ContractPayload(RendererPattern.Enqueue)`: the payload, validated against the shared contract. */
-export const ContractPayload = <P extends RendererPattern>(pattern: P) => Payload(new ContractPayloadPipe(pattern));
+export const ContractPayload = <P extends RendererPattern>(pattern: P) =>
+  Payload(new ContractPayloadPipe(pattern));

@@ -57,7 +57,8 @@ class ManualBackend implements RenderBackend {
 
   async health(): Promise<void> {
     this.healthCalls++;
-    if (!this.healthy) throw new SdFailure('unreachable', 'Stable Diffusion is unreachable (connection refused)');
+    if (!this.healthy)
+      throw new SdFailure('unreachable', 'Stable Diffusion is unreachable (connection refused)');
   }
 
   renderedIds(): number[] {
@@ -251,7 +252,9 @@ describe('RenderQueueService', () => {
     setUp();
     queue.enqueue([job(1), job(2)]);
     await waitFor(() => backend.renders.length === 1, 'first render');
-    backend.renders[0]!.reject(new SdFailure('rejected', 'Stable Diffusion rejected the request (422): width: bad', 422));
+    backend.renders[0]!.reject(
+      new SdFailure('rejected', 'Stable Diffusion rejected the request (422): width: bad', 422),
+    );
     await waitFor(() => backend.renders.length === 2, 'second render');
     backend.renders[1]!.resolve();
     await waitFor(() => queue.status().unacknowledgedResults === 2, 'two results');
@@ -269,7 +272,9 @@ describe('RenderQueueService', () => {
     setUp();
     queue.enqueue([job(1)]);
     await waitFor(() => backend.renders.length === 1, 'first attempt');
-    backend.renders[0]!.reject(new SdFailure('server', 'Stable Diffusion ran out of memory (CUDA out of memory)', 500));
+    backend.renders[0]!.reject(
+      new SdFailure('server', 'Stable Diffusion ran out of memory (CUDA out of memory)', 500),
+    );
     await waitFor(() => backend.renders.length === 2, 'second attempt');
     expect(queue.status().current).toMatchObject({ promptId: 1, attempt: 2 });
     expect(queue.status().sdError).toContain('out of memory');
@@ -284,10 +289,14 @@ describe('RenderQueueService', () => {
     setUp({ renderMaxAttempts: 2 });
     queue.enqueue([job(1), job(2)]);
     await waitFor(() => backend.renders.length === 1, 'first attempt');
-    backend.renders[0]!.reject(new SdFailure('timeout', 'Stable Diffusion did not answer within 1 s (read timeout)'));
+    backend.renders[0]!.reject(
+      new SdFailure('timeout', 'Stable Diffusion did not answer within 1 s (read timeout)'),
+    );
     await waitFor(() => backend.renders.length === 2, 'second attempt');
     expect(backend.interrupts).toBe(1);
-    backend.renders[1]!.reject(new SdFailure('timeout', 'Stable Diffusion did not answer within 1 s (read timeout)'));
+    backend.renders[1]!.reject(
+      new SdFailure('timeout', 'Stable Diffusion did not answer within 1 s (read timeout)'),
+    );
     await waitFor(() => backend.renders.length === 3, 'next job');
     expect(backend.renders[2]!.job.promptId).toBe(2);
     const { results } = await queue.takeResults({ waitMs: 0, max: 10 });
@@ -304,7 +313,9 @@ describe('RenderQueueService', () => {
     backend.healthy = false;
     queue.enqueue([job(1), job(2)]);
     await waitFor(() => backend.renders.length === 1, 'first attempt');
-    backend.renders[0]!.reject(new SdFailure('unreachable', 'Stable Diffusion is unreachable (connection refused)'));
+    backend.renders[0]!.reject(
+      new SdFailure('unreachable', 'Stable Diffusion is unreachable (connection refused)'),
+    );
     await waitFor(() => queue.status().waitingForSd, 'waitingForSd');
     expect(queue.status()).toMatchObject({
       waitingForSd: true,
@@ -319,7 +330,11 @@ describe('RenderQueueService', () => {
     await waitFor(() => backend.renders.length === 2, 'retry once SD answers');
     // With only one attempt allowed, a counted refusal would have failed the job instead.
     expect(backend.renders[1]!.job.promptId).toBe(1);
-    expect(queue.status()).toMatchObject({ waitingForSd: false, sdReachable: true, current: { promptId: 1, attempt: 1 } });
+    expect(queue.status()).toMatchObject({
+      waitingForSd: false,
+      sdReachable: true,
+      current: { promptId: 1, attempt: 1 },
+    });
     backend.renders[1]!.resolve();
     const { results } = await queue.takeResults({ waitMs: 1000, max: 10 });
     expect(results[0]).toMatchObject({ status: 'rendered', promptId: 1 });
@@ -338,7 +353,9 @@ describe('RenderQueueService', () => {
     setUp();
     queue.pause();
     for (let batch = 0; batch < 10; batch++) {
-      const jobs = Array.from({ length: 1000 }, (_, i) => job(batch * 1000 + i + 1, { settings: { ...DEFAULT_GENERATION_SETTINGS } }));
+      const jobs = Array.from({ length: 1000 }, (_, i) =>
+        job(batch * 1000 + i + 1, { settings: { ...DEFAULT_GENERATION_SETTINGS } }),
+      );
       queue.enqueue(jobs);
     }
     const status = queue.status();

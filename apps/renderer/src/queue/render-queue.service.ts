@@ -132,7 +132,9 @@ export class RenderQueueService implements OnApplicationBootstrap, BeforeApplica
       active.cancelled = true;
       if (active.inFlight) void this.interruptQuietly();
       active.abort.abort();
-      this.logger.log(`Cancelled #${promptId} while ${active.inFlight ? 'rendering (interrupted)' : 'waiting'}`);
+      this.logger.log(
+        `Cancelled #${promptId} while ${active.inFlight ? 'rendering (interrupted)' : 'waiting'}`,
+      );
       return { cancelled: true };
     }
     return { cancelled: false };
@@ -177,7 +179,11 @@ export class RenderQueueService implements OnApplicationBootstrap, BeforeApplica
   }
 
   status(): RendererStatus {
-    if (this.backend.name !== 'preview' && !this.active && Date.now() - this.sdCheckedAt > HEALTH_REFRESH_MS) {
+    if (
+      this.backend.name !== 'preview' &&
+      !this.active &&
+      Date.now() - this.sdCheckedAt > HEALTH_REFRESH_MS
+    ) {
       void this.checkSdHealth();
     }
     const active = this.active;
@@ -231,7 +237,9 @@ export class RenderQueueService implements OnApplicationBootstrap, BeforeApplica
   private kick(): void {
     if (this.draining || this.paused || this.stopped || this.queued.size === 0) return;
     this.draining = this.drain()
-      .catch((error: unknown) => this.logger.error(`Queue worker stopped unexpectedly: ${(error as Error).stack}`))
+      .catch((error: unknown) =>
+        this.logger.error(`Queue worker stopped unexpectedly: ${(error as Error).stack}`),
+      )
       .finally(() => {
         this.draining = null;
         // Jobs may have arrived, or a resume may have come, while the last job finished.
@@ -297,7 +305,9 @@ export class RenderQueueService implements OnApplicationBootstrap, BeforeApplica
         this.noteSdAnswered(failure.message);
         if (decision.action === 'fail') {
           const reason =
-            active.attempt > 1 ? `${failure.message} (gave up after ${active.attempt} attempts)` : failure.message;
+            active.attempt > 1
+              ? `${failure.message} (gave up after ${active.attempt} attempts)`
+              : failure.message;
           this.logger.warn(`Failed #${job.promptId}: ${reason}`);
           this.addResult({
             status: 'failed',
@@ -445,7 +455,8 @@ export class RenderQueueService implements OnApplicationBootstrap, BeforeApplica
   }
 
   private wakeResultWaiters(): void {
-    for (const wake of [...this.resultWaiters]) wake();
+    // Each waker removes itself; deleting visited entries while iterating a Set is well defined.
+    for (const wake of this.resultWaiters) wake();
   }
 }
 

@@ -4,13 +4,16 @@ import { PROBE_CAP_MS, RETRY_CAP_MS, backoffDelay, decideRetry, probeDelay } fro
 const settings = { maxAttempts: 4, baseMs: 1000 };
 
 describe('decideRetry', () => {
-  it.each(['timeout', 'reset', 'server'] as const)('retries %s with exponential backoff until the last attempt', (kind) => {
-    expect(decideRetry(kind, 1, settings)).toEqual({ action: 'retry', delayMs: 1000 });
-    expect(decideRetry(kind, 2, settings)).toEqual({ action: 'retry', delayMs: 2000 });
-    expect(decideRetry(kind, 3, settings)).toEqual({ action: 'retry', delayMs: 4000 });
-    expect(decideRetry(kind, 4, settings)).toEqual({ action: 'fail' });
-    expect(decideRetry(kind, 9, settings)).toEqual({ action: 'fail' });
-  });
+  it.each(['timeout', 'reset', 'server'] as const)(
+    'retries %s with exponential backoff until the last attempt',
+    (kind) => {
+      expect(decideRetry(kind, 1, settings)).toEqual({ action: 'retry', delayMs: 1000 });
+      expect(decideRetry(kind, 2, settings)).toEqual({ action: 'retry', delayMs: 2000 });
+      expect(decideRetry(kind, 3, settings)).toEqual({ action: 'retry', delayMs: 4000 });
+      expect(decideRetry(kind, 4, settings)).toEqual({ action: 'fail' });
+      expect(decideRetry(kind, 9, settings)).toEqual({ action: 'fail' });
+    },
+  );
 
   it.each(['rejected', 'invalid-output', 'cancelled'] as const)('fails %s at once', (kind) => {
     expect(decideRetry(kind, 1, settings)).toEqual({ action: 'fail' });

@@ -14,9 +14,7 @@ export interface RetrySettings {
 }
 
 export type RetryDecision =
-  | { action: 'retry'; delayMs: number }
-  | { action: 'wait-for-sd' }
-  | { action: 'fail' };
+  { action: 'retry'; delayMs: number } | { action: 'wait-for-sd' } | { action: 'fail' };
 
 /**
  * Decides what to do after attempt number `attempt` (1-based) of a job failed.

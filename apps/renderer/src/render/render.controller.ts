@@ -13,7 +13,9 @@ export class RenderController {
   constructor(private readonly queue: RenderQueueService) {}
 
   @MessagePattern(RendererPattern.Enqueue)
-  enqueue(@ContractPayload(RendererPattern.Enqueue) request: Request<'render.enqueue'>): Reply<'render.enqueue'> {
+  enqueue(
+    @ContractPayload(RendererPattern.Enqueue) request: Request<'render.enqueue'>,
+  ): Reply<'render.enqueue'> {
     return this.queue.enqueue(request.jobs);
   }
 
@@ -23,12 +25,16 @@ export class RenderController {
   }
 
   @MessagePattern(RendererPattern.Status)
-  status(@ContractPayload(RendererPattern.Status) _request: Request<'render.status'>): Reply<'render.status'> {
+  status(
+    @ContractPayload(RendererPattern.Status) _request: Request<'render.status'>,
+  ): Reply<'render.status'> {
     return this.queue.status();
   }
 
   @MessagePattern(RendererPattern.Results)
-  results(@ContractPayload(RendererPattern.Results) request: Request<'render.results'>): Promise<Reply<'render.results'>> {
+  results(
+    @ContractPayload(RendererPattern.Results) request: Request<'render.results'>,
+  ): Promise<Reply<'render.results'>> {
     return this.queue.takeResults(request);
   }
 
@@ -43,7 +49,9 @@ export class RenderController {
   }
 
   @MessagePattern(RendererPattern.Resume)
-  resume(@ContractPayload(RendererPattern.Resume) _request: Request<'render.resume'>): Reply<'render.resume'> {
+  resume(
+    @ContractPayload(RendererPattern.Resume) _request: Request<'render.resume'>,
+  ): Reply<'render.resume'> {
     return this.queue.resume();
   }
 }

@@ -23,10 +23,10 @@ function setUp(maxChars: number) {
   const errors: unknown[] = [];
   const messages: unknown[] = [];
   const BoundedSocket = boundedJsonSocket(maxChars) as unknown as new (socket: Socket) => unknown;
-  new BoundedSocket(raw as unknown as Socket);
+  const socket = new BoundedSocket(raw as unknown as Socket);
   raw.on('error', (error) => errors.push(error));
   raw.on('message', (message) => messages.push(message));
-  return { raw, errors, messages };
+  return { raw, socket, errors, messages };
 }
 
 describe('boundedJsonSocket', () => {

@@ -10,7 +10,10 @@ import type { Socket } from 'node:net';
  *
  * Nest passes framing options only to its own JsonSocket class, so the limits are bound into a subclass.
  */
-export function boundedJsonSocket(maxFrameChars: number, incompleteMessageTimeoutMs = 30_000): Type<TcpSocket> {
+export function boundedJsonSocket(
+  maxFrameChars: number,
+  incompleteMessageTimeoutMs = 30_000,
+): Type<TcpSocket> {
   return class BoundedJsonSocket extends JsonSocket {
     constructor(socket: Socket) {
       super(socket, { maxBufferSize: maxFrameChars, incompleteMessageTimeout: incompleteMessageTimeoutMs });

@@ -20,7 +20,12 @@ function networkError(code: string, message = code): AxiosError {
 
 describe('describeSdHttpError', () => {
   it('names an out-of-memory 500 and quotes A1111', () => {
-    const body = { error: 'OutOfMemoryError', detail: '', body: '', errors: 'CUDA out of memory. Tried to allocate 2.00 GiB' };
+    const body = {
+      error: 'OutOfMemoryError',
+      detail: '',
+      body: '',
+      errors: 'CUDA out of memory. Tried to allocate 2.00 GiB',
+    };
     expect(describeSdHttpError(500, body)).toBe(
       'Stable Diffusion ran out of memory (CUDA out of memory. Tried to allocate 2.00 GiB); try a smaller size',
     );
@@ -39,7 +44,12 @@ describe('describeSdHttpError', () => {
   });
 
   it('reads a JSON body that arrived as a string, and other A1111 exceptions', () => {
-    const body = JSON.stringify({ error: 'RuntimeError', detail: '', body: '', errors: 'CUDA error: an illegal memory access' });
+    const body = JSON.stringify({
+      error: 'RuntimeError',
+      detail: '',
+      body: '',
+      errors: 'CUDA error: an illegal memory access',
+    });
     expect(describeSdHttpError(500, body)).toBe(
       'Stable Diffusion failed (500 RuntimeError: CUDA error: an illegal memory access)',
     );
@@ -62,7 +72,9 @@ describe('describeSdHttpError', () => {
 
 describe('toSdFailure', () => {
   it('classifies HTTP answers by status', () => {
-    expect(toSdFailure(httpError(500, { error: 'OutOfMemoryError', errors: 'CUDA out of memory' }), context)).toMatchObject({
+    expect(
+      toSdFailure(httpError(500, { error: 'OutOfMemoryError', errors: 'CUDA out of memory' }), context),
+    ).toMatchObject({
       kind: 'server',
       httpStatus: 500,
     });
@@ -77,7 +89,9 @@ describe('toSdFailure', () => {
     expect(refused.message).toBe('Stable Diffusion is unreachable at http://gpu:7860 (connection refused)');
     expect(toSdFailure(networkError(SD_CONNECT_TIMEOUT_CODE), context).kind).toBe('unreachable');
     expect(toSdFailure(networkError('ENOTFOUND'), context).kind).toBe('unreachable');
-    expect(toSdFailure(networkError('ETIMEDOUT', 'connect ETIMEDOUT 10.0.0.1:7860'), context).kind).toBe('unreachable');
+    expect(toSdFailure(networkError('ETIMEDOUT', 'connect ETIMEDOUT 10.0.0.1:7860'), context).kind).toBe(
+      'unreachable',
+    );
   });
 
   it('tells a read timeout from a reset and from our own cancel', () => {

@@ -29,7 +29,11 @@ export function toSdFailure(error: unknown, context: ErrorContext): SdFailure {
   if (error instanceof SdFailure) return error;
   if (isAxiosError(error) && error.response) {
     const { status, data } = error.response;
-    return new SdFailure(status >= 500 || status === 429 ? 'server' : 'rejected', describeSdHttpError(status, data), status);
+    return new SdFailure(
+      status >= 500 || status === 429 ? 'server' : 'rejected',
+      describeSdHttpError(status, data),
+      status,
+    );
   }
   const err = error as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code ?? '';
@@ -38,7 +42,12 @@ export function toSdFailure(error: unknown, context: ErrorContext): SdFailure {
     return new SdFailure('cancelled', 'The request to Stable Diffusion was cancelled');
   }
   if (UNREACHABLE_CODES.has(code)) {
-    const what = code === SD_CONNECT_TIMEOUT_CODE ? 'connection timed out' : code === 'ECONNREFUSED' ? 'connection refused' : code;
+    const what =
+      code === SD_CONNECT_TIMEOUT_CODE
+        ? 'connection timed out'
+        : code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : code;
     return new SdFailure('unreachable', `Stable Diffusion is unreachable at ${context.sdUrl} (${what})`);
   }
   // axios reports its own read timeout as ECONNABORTED ("timeout of N ms exceeded"), or ETIMEDOUT when
@@ -48,12 +57,21 @@ export function toSdFailure(error: unknown, context: ErrorContext): SdFailure {
     return new SdFailure('timeout', `Stable Diffusion did not answer within ${seconds} s (read timeout)`);
   }
   if (code === 'ETIMEDOUT') {
-    return new SdFailure('unreachable', `Stable Diffusion is unreachable at ${context.sdUrl} (connection timed out)`);
+    return new SdFailure(
+      'unreachable',
+      `Stable Diffusion is unreachable at ${context.sdUrl} (connection timed out)`,
+    );
   }
   if (RESET_CODES.has(code) || /socket hang up|aborted/i.test(message)) {
-    return new SdFailure('reset', `The connection to Stable Diffusion dropped mid-request (${code || message})`);
+    return new SdFailure(
+      'reset',
+      `The connection to Stable Diffusion dropped mid-request (${code || message})`,
+    );
   }
-  return new SdFailure('server', truncate(`Request to Stable Diffusion failed: ${code ? `${code} ` : ''}${message}`));
+  return new SdFailure(
+    'server',
+    truncate(`Request to Stable Diffusion failed: ${code ? `${code} ` : ''}${message}`),
+  );
 }
 
 /**
@@ -77,7 +95,8 @@ export function describeSdHttpError(status: number, rawBody: unknown): string {
     if (errorClass === 'OutOfMemoryError' || /out of memory/i.test(`${errorClass} ${text}`)) {
       return truncate(`Stable Diffusion ran out of memory (${text || errorClass}); try a smaller size`);
     }
-    if (status === 401) return truncate(`Stable Diffusion refused our credentials (401 ${text}): check SD_AUTH`);
+    if (status === 401)
+      return truncate(`Stable Diffusion refused our credentials (401 ${text}): check SD_AUTH`);
     if (status === 404 && detailText === 'Not Found') {
       return `Stable Diffusion has no such API route (404 Not Found): is the web UI started with --api?`;
     }
@@ -108,7 +127,11 @@ function parseBody(body: unknown): unknown {
 }
 
 function textOfHtml(text: string): string {
-  return text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

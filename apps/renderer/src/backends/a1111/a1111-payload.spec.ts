@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { SdFailure } from '../sd-failure.js';
 import { buildA1111Request, parseA1111Progress, parseA1111Response } from './a1111-payload.js';
 
-const PNG_B64 = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]).toString('base64');
+const PNG_B64 = Buffer.from([
+  0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82,
+]).toString('base64');
 const JPEG_B64 = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1]).toString('base64');
 
 const job: RenderJob = {
@@ -37,16 +39,26 @@ describe('buildA1111Request', () => {
   });
 
   it('overrides the checkpoint only when a model is set, and keeps it loaded', () => {
-    const { body } = buildA1111Request({ ...job, settings: { ...job.settings, model: 'sdxl.safetensors [0123456789]' } });
+    const { body } = buildA1111Request({
+      ...job,
+      settings: { ...job.settings, model: 'sdxl.safetensors [0123456789]' },
+    });
     expect(body['override_settings']).toEqual({ sd_model_checkpoint: 'sdxl.safetensors [0123456789]' });
     expect(body['override_settings_restore_afterwards']).toBe(false);
-    expect(buildA1111Request({ ...job, settings: DEFAULT_GENERATION_SETTINGS }).body).not.toHaveProperty('override_settings');
+    expect(buildA1111Request({ ...job, settings: DEFAULT_GENERATION_SETTINGS }).body).not.toHaveProperty(
+      'override_settings',
+    );
   });
 
   it('switches to img2img with the init image when one is given', () => {
     const { path, body } = buildA1111Request({ ...job, initImage: PNG_B64 });
     expect(path).toBe('/sdapi/v1/img2img');
-    expect(body).toMatchObject({ init_images: [PNG_B64], denoising_strength: 0.6, resize_mode: 0, prompt: job.prompt });
+    expect(body).toMatchObject({
+      init_images: [PNG_B64],
+      denoising_strength: 0.6,
+      resize_mode: 0,
+      prompt: job.prompt,
+    });
   });
 });
 

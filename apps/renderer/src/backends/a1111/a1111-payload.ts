@@ -52,7 +52,10 @@ export function buildA1111Request(job: RenderJob): A1111Request {
  */
 export function parseA1111Response(data: unknown): RenderedImage {
   if (typeof data !== 'object' || data === null || !Array.isArray((data as { images?: unknown }).images)) {
-    throw new SdFailure('invalid-output', 'Stable Diffusion answered 200 without an images list (is SD_URL the API?)');
+    throw new SdFailure(
+      'invalid-output',
+      'Stable Diffusion answered 200 without an images list (is SD_URL the API?)',
+    );
   }
   const { images, info: rawInfo } = data as { images: unknown[]; info?: unknown };
   const info = parseInfo(rawInfo);
@@ -60,14 +63,21 @@ export function parseA1111Response(data: unknown): RenderedImage {
     throw new SdFailure('server', 'Stable Diffusion returned no image (the generation failed on the server)');
   }
   const first = info['index_of_first_image'];
-  const index = Number.isInteger(first) && (first as number) >= 0 && (first as number) < images.length ? (first as number) : 0;
+  const index =
+    Number.isInteger(first) && (first as number) >= 0 && (first as number) < images.length
+      ? (first as number)
+      : 0;
   const raw = images[index];
   if (typeof raw !== 'string' || raw.length === 0) {
     throw new SdFailure('invalid-output', 'Stable Diffusion returned an empty image');
   }
   const image = stripDataUrlPrefix(raw);
   const mime = sniffBase64ImageMime(image);
-  if (!mime) throw new SdFailure('invalid-output', 'Stable Diffusion returned data that is not a PNG, JPEG or WEBP image');
+  if (!mime)
+    throw new SdFailure(
+      'invalid-output',
+      'Stable Diffusion returned data that is not a PNG, JPEG or WEBP image',
+    );
   const seed = info['seed'];
   return { image, mime, seed: Number.isSafeInteger(seed) ? (seed as number) : null, info };
 }
@@ -94,10 +104,17 @@ function stripDataUrlPrefix(value: string): string {
 /** Reads GET /sdapi/v1/progress. Null when SD is idle (job_count 0), since there is then nothing to show. */
 export function parseA1111Progress(data: unknown): { percent: number; etaSeconds: number | null } | null {
   if (typeof data !== 'object' || data === null) return null;
-  const { progress, eta_relative: eta, state } = data as { progress?: unknown; eta_relative?: unknown; state?: { job_count?: unknown } };
+  const {
+    progress,
+    eta_relative: eta,
+    state,
+  } = data as { progress?: unknown; eta_relative?: unknown; state?: { job_count?: unknown } };
   if (state && state.job_count === 0) return null;
   if (typeof progress !== 'number' || !Number.isFinite(progress)) return null;
   const percent = Math.min(100, Math.max(0, progress * 100));
   const etaSeconds = typeof eta === 'number' && Number.isFinite(eta) && eta >= 0 ? eta : null;
-  return { percent: Math.round(percent * 10) / 10, etaSeconds: etaSeconds === null ? null : Math.round(etaSeconds * 10) / 10 };
+  return {
+    percent: Math.round(percent * 10) / 10,
+    etaSeconds: etaSeconds === null ? null : Math.round(etaSeconds * 10) / 10,
+  };
 }

@@ -42,20 +42,34 @@ describe('A1111Backend', () => {
   afterEach(() => backend?.onModuleDestroy());
 
   it('posts txt2img with the read timeout and a connect-timeout agent, and parses the answer', async () => {
-    const post = vi.fn(() => of({ data: { images: [PNG_B64], info: JSON.stringify({ seed: 77, sampler_name: 'DPM++ 2M' }) } }));
+    const post = vi.fn(() =>
+      of({ data: { images: [PNG_B64], info: JSON.stringify({ seed: 77, sampler_name: 'DPM++ 2M' }) } }),
+    );
     backend = backendWith({ post } as unknown as HttpService);
     const signal = new AbortController().signal;
     const result = await backend.render(job, signal);
     expect(result).toMatchObject({ mime: 'image/png', seed: 77, image: PNG_B64 });
-    const [path, body, options] = post.mock.calls[0] as unknown as [string, Record<string, unknown>, Record<string, unknown>];
+    const [path, body, options] = post.mock.calls[0] as unknown as [
+      string,
+      Record<string, unknown>,
+      Record<string, unknown>,
+    ];
     expect(path).toBe('/sdapi/v1/txt2img');
-    expect(body).toMatchObject({ prompt: 'a red fox', steps: 30, width: 512, height: 768, send_images: true });
+    expect(body).toMatchObject({
+      prompt: 'a red fox',
+      steps: 30,
+      width: 512,
+      height: 768,
+      send_images: true,
+    });
     expect(options).toMatchObject({ timeout: 90_000, signal });
     expect(options['httpAgent']).toBeDefined();
   });
 
   it('maps transport failures to SdFailure kinds', async () => {
-    const post = vi.fn(() => throwError(() => new AxiosError('connect ECONNREFUSED 127.0.0.1:7860', 'ECONNREFUSED')));
+    const post = vi.fn(() =>
+      throwError(() => new AxiosError('connect ECONNREFUSED 127.0.0.1:7860', 'ECONNREFUSED')),
+    );
     backend = backendWith({ post } as unknown as HttpService);
     const failure = await backend.render(job, new AbortController().signal).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SdFailure);

@@ -38,7 +38,10 @@ export class A1111Backend implements RenderBackend, OnModuleDestroy {
   ) {
     this.sdUrl = config.sdUrl ?? '';
     const secure = this.sdUrl.startsWith('https:');
-    this.agent = createConnectTimeoutAgent(secure, config.sdConnectTimeoutMs, { keepAlive: true, timeout: 15_000 });
+    this.agent = createConnectTimeoutAgent(secure, config.sdConnectTimeoutMs, {
+      keepAlive: true,
+      timeout: 15_000,
+    });
     this.shortCallTimeoutMs = config.sdConnectTimeoutMs + 5_000;
     this.description = `AUTOMATIC1111 API at ${this.sdUrl}${config.sdAuth ? ' (HTTP Basic auth)' : ''}`;
   }
@@ -76,7 +79,12 @@ export class A1111Backend implements RenderBackend, OnModuleDestroy {
     return { timeout: this.shortCallTimeoutMs, httpAgent: this.agent, httpsAgent: this.agent };
   }
 
-  private async call<T>(method: 'get' | 'post', path: string, body: unknown, options: AxiosRequestConfig): Promise<T> {
+  private async call<T>(
+    method: 'get' | 'post',
+    path: string,
+    body: unknown,
+    options: AxiosRequestConfig,
+  ): Promise<T> {
     try {
       const response =
         method === 'get'
@@ -90,10 +98,13 @@ export class A1111Backend implements RenderBackend, OnModuleDestroy {
 
   /** A1111 ≥ 1.9 silently replaces an unknown sampler by its default; say so once, since the admin chose it. */
   private warnOnSamplerFallback(requested: string, used: unknown): void {
-    if (typeof used !== 'string' || used === '' || requested === used || requested.startsWith(`${used} `)) return;
+    if (typeof used !== 'string' || used === '' || requested === used || requested.startsWith(`${used} `))
+      return;
     if (this.warnedSamplers.has(requested)) return;
     this.warnedSamplers.add(requested);
-    this.logger.warn(`Stable Diffusion used sampler "${used}" instead of "${requested}" (unknown to this server?)`);
+    this.logger.warn(
+      `Stable Diffusion used sampler "${used}" instead of "${requested}" (unknown to this server?)`,
+    );
   }
 }
 

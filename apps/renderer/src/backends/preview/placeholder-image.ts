@@ -43,7 +43,9 @@ export function drawPlaceholderPng(spec: PlaceholderSpec): Buffer {
   const plotText = (text: string, scale: number, top: number) => {
     const textWidth = text.length * GLYPH_ADVANCE * scale - scale;
     const left = Math.max(margin, Math.floor((width - textWidth) / 2));
-    forEachLitPixel(text, (x, y) => block(pixels, width, height, left + x * scale, top + y * scale, scale, ink));
+    forEachLitPixel(text, (x, y) =>
+      block(pixels, width, height, left + x * scale, top + y * scale, scale, ink),
+    );
   };
 
   const maxChars = Math.max(1, Math.floor((width - 2 * margin) / (GLYPH_ADVANCE * textScale)));

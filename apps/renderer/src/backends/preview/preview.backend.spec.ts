@@ -26,7 +26,12 @@ describe('PreviewBackend', () => {
   });
 
   it('uses dark text on a light colour and compresses the flat image', async () => {
-    const result = await new PreviewBackend().render({ ...job, width: 512, height: 512, colourHex: '#ffd700' });
+    const result = await new PreviewBackend().render({
+      ...job,
+      width: 512,
+      height: 512,
+      colourHex: '#ffd700',
+    });
     const bytes = Buffer.from(result.image, 'base64');
     // A flat colour must compress far below the 786 kB of raw RGB (the run-length strategy would not).
     expect(bytes.length).toBeLessThan(40_000);
