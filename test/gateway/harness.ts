@@ -63,7 +63,7 @@ export type Browser = ReturnType<typeof browser>;
 export const HTML = 'text/html,application/xhtml+xml';
 
 export function csrfFrom(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  const match = /name="_csrf" value="([^"]+)"/.exec(html) ?? /<meta name="csrf-token" content="([^"]+)">/.exec(html);
   if (!match) throw new Error('no CSRF token on the page');
   return match[1];
 }
