@@ -34,7 +34,10 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
   async function submit(prompt: string): Promise<number> {
     const guest = browser(gateway.url, `Phone/admin-spec-${++guestCounter}`);
     const { csrf } = await openHome(guest);
-    const res = await guest.post('/prompts').set('x-csrf-token', csrf).send({ prompt, width: 512, height: 512 });
+    const res = await guest
+      .post('/prompts')
+      .set('x-csrf-token', csrf)
+      .send({ prompt, width: 512, height: 512 });
     expect(res.status).toBe(201);
     return res.body.id as number;
   }
@@ -91,9 +94,17 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
     const approveMe = await submit('approve me');
     const denyMe = await submit('deny me');
     const csrf = await adminCsrf();
-    const approved = await admin.post(`/admin/prompts/${approveMe}/approve`).set('Accept', HTML).type('form').send({ _csrf: csrf });
+    const approved = await admin
+      .post(`/admin/prompts/${approveMe}/approve`)
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: csrf });
     expect(approved.status).toBe(303);
-    const denied = await admin.post(`/admin/prompts/${denyMe}/deny`).set('Accept', HTML).type('form').send({ _csrf: csrf });
+    const denied = await admin
+      .post(`/admin/prompts/${denyMe}/deny`)
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: csrf });
     expect(denied.status).toBe(303);
     const repo = gateway.app.get(SuggestionsRepository);
     const a = await repo.findById(approveMe);
@@ -110,14 +121,24 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
   it('answers a second decision with 409 (JSON) and a readable 409 page, without changing it', async () => {
     const id = await submit('decide me twice');
     const csrf = await adminCsrf();
-    const ok = await admin.post(`/admin/prompts/${id}/approve`).set('Accept', 'application/json').set('x-csrf-token', csrf);
+    const ok = await admin
+      .post(`/admin/prompts/${id}/approve`)
+      .set('Accept', 'application/json')
+      .set('x-csrf-token', csrf);
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ id, status: 'approved' });
-    const again = await admin.post(`/admin/prompts/${id}/deny`).set('Accept', 'application/json').set('x-csrf-token', csrf);
+    const again = await admin
+      .post(`/admin/prompts/${id}/deny`)
+      .set('Accept', 'application/json')
+      .set('x-csrf-token', csrf);
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ statusCode: 409, error: 'Conflict' });
     expect(again.body.message).toMatch(/already decided \(approved\)/);
-    const page = await admin.post(`/admin/prompts/${id}/approve`).set('Accept', HTML).type('form').send({ _csrf: csrf });
+    const page = await admin
+      .post(`/admin/prompts/${id}/approve`)
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: csrf });
     expect(page.status).toBe(409);
     expect(page.text).toContain('already decided');
     expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('approved');
@@ -128,7 +149,10 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
     const csrf = await adminCsrf();
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        admin.post(`/admin/prompts/${id}/${i % 2 ? 'deny' : 'approve'}`).set('Accept', 'application/json').set('x-csrf-token', csrf),
+        admin
+          .post(`/admin/prompts/${id}/${i % 2 ? 'deny' : 'approve'}`)
+          .set('Accept', 'application/json')
+          .set('x-csrf-token', csrf),
       ),
     );
     expect(results.filter((res) => res.status === 200)).toHaveLength(1);
@@ -137,9 +161,15 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
 
   it('answers 404 for an unknown prompt and 400 for a non-numeric id', async () => {
     const csrf = await adminCsrf();
-    const missing = await admin.post('/admin/prompts/999999/approve').set('Accept', 'application/json').set('x-csrf-token', csrf);
+    const missing = await admin
+      .post('/admin/prompts/999999/approve')
+      .set('Accept', 'application/json')
+      .set('x-csrf-token', csrf);
     expect(missing.status).toBe(404);
-    const bad = await admin.post('/admin/prompts/abc/approve').set('Accept', 'application/json').set('x-csrf-token', csrf);
+    const bad = await admin
+      .post('/admin/prompts/abc/approve')
+      .set('Accept', 'application/json')
+      .set('x-csrf-token', csrf);
     expect(bad.status).toBe(400);
   });
 
@@ -155,7 +185,10 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
     const guest = browser(gateway.url, 'Phone/not-admin');
     const { csrf } = await openHome(guest);
     expect((await guest.get('/admin').set('Accept', HTML)).status).toBe(403);
-    const res = await guest.post(`/admin/prompts/${id}/approve`).set('Accept', 'application/json').set('x-csrf-token', csrf);
+    const res = await guest
+      .post(`/admin/prompts/${id}/approve`)
+      .set('Accept', 'application/json')
+      .set('x-csrf-token', csrf);
     expect(res.status).toBe(403);
     expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('pending');
     expect((await request(gateway.url).get('/admin').set('Accept', HTML)).status).toBe(401);
@@ -170,7 +203,12 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
   });
 
   it("refuses the admin's cookie copied to another device", async () => {
-    const cookie = admin.jar.getCookie('vernissage.sid', { domain: '127.0.0.1', path: '/', secure: false, script: false });
+    const cookie = admin.jar.getCookie('vernissage.sid', {
+      domain: '127.0.0.1',
+      path: '/',
+      secure: false,
+      script: false,
+    });
     expect(cookie).toBeTruthy();
     const stolen = await request(gateway.url)
       .get('/admin')
@@ -196,7 +234,8 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
     const guest = browser(gateway.url, 'Phone/bulk');
     await openHome(guest);
     const userId = (await repo.listPendingWithAuthors(0, 1))[0].userId;
-    for (let i = 0; i < 120; i++) await repo.createWithinPendingLimit({ userId, prompt: `bulk ${i}`, width: 512, height: 512 }, 1000);
+    for (let i = 0; i < 120; i++)
+      await repo.createWithinPendingLimit({ userId, prompt: `bulk ${i}`, width: 512, height: 512 }, 1000);
     const page1 = await admin.get('/admin').set('Accept', HTML);
     expect(page1.text).toMatch(/Page 1 of \d+/);
     expect((page1.text.match(/class="queue-item"/g) ?? []).length).toBe(50);

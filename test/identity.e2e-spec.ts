@@ -77,7 +77,11 @@ describe('guest identity (HTTP, real SQLite file)', () => {
     const original = colourFrom((await openHome(browser(gateway.url, ua))).html);
     const cookieless = browser(gateway.url, ua);
     const lost = await openHome(cookieless);
-    const fresh = await cookieless.post('/welcome-back/fresh').set('Accept', HTML).type('form').send({ _csrf: lost.csrf });
+    const fresh = await cookieless
+      .post('/welcome-back/fresh')
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: lost.csrf });
     expect(fresh.status).toBe(303);
     const home = await openHome(cookieless);
     expect(home.html).toContain('Your color is');
@@ -129,7 +133,11 @@ describe('guest identity (HTTP, real SQLite file)', () => {
     const cookieless = browser(gateway.url, ua);
     const lost = await openHome(cookieless);
     const userId = /name="userId" value="(\d+)"/.exec(lost.html)![1];
-    const res = await cookieless.post('/welcome-back/continue').set('Accept', 'application/json').type('form').send({ userId });
+    const res = await cookieless
+      .post('/welcome-back/continue')
+      .set('Accept', 'application/json')
+      .type('form')
+      .send({ userId });
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
     expect((await openHome(cookieless)).html).toContain('Are you lost?');
@@ -164,7 +172,12 @@ describe('guest identity (HTTP, real SQLite file)', () => {
     await gateway.close();
     gateway = await startGateway(temp.dir);
     // The port changed; carry the cookie over to the new address.
-    const cookie = guest.jar.getCookie('vernissage.sid', { domain: '127.0.0.1', path: '/', secure: false, script: false });
+    const cookie = guest.jar.getCookie('vernissage.sid', {
+      domain: '127.0.0.1',
+      path: '/',
+      secure: false,
+      script: false,
+    });
     expect(cookie).toBeTruthy();
     const res = await request(gateway.url)
       .get('/')

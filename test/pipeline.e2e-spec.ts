@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from './gateway/harness.js';
 import { GatewayClient } from './pipeline/gateway-client.js';
-import { buildOnce, eventually, freePort, outputFiles, startProcess, type RunningProcess } from './pipeline/processes.js';
+import {
+  buildOnce,
+  eventually,
+  freePort,
+  outputFiles,
+  startProcess,
+  type RunningProcess,
+} from './pipeline/processes.js';
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -45,7 +52,11 @@ describe('pipeline: gateway + renderer + fake AUTOMATIC1111 as real processes', 
     });
 
   async function sdControl(path: string, body: unknown): Promise<void> {
-    const res = await fetch(`${sdUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${sdUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.ok).toBe(true);
   }
 
@@ -91,12 +102,20 @@ describe('pipeline: gateway + renderer + fake AUTOMATIC1111 as real processes', 
     const ids = await client.submit(prompts);
     await approveAll(ids);
     const states = await waitSettled(ids);
-    for (const id of ids) expect(states.get(id)).toMatchObject({ status: 'rendered', imageFile: `${id}.png` });
+    for (const id of ids)
+      expect(states.get(id)).toMatchObject({ status: 'rendered', imageFile: `${id}.png` });
     for (const [i, id] of ids.entries()) {
       const png = readFileSync(join(outputDir, `${id}.png`));
       expect(png.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
       const meta = JSON.parse(readFileSync(join(outputDir, `${id}.json`), 'utf8'));
-      expect(meta).toMatchObject({ id, prompt: prompts[i], width: 512, height: 768, backend: 'a1111', image: `${id}.png` });
+      expect(meta).toMatchObject({
+        id,
+        prompt: prompts[i],
+        width: 512,
+        height: 768,
+        backend: 'a1111',
+        image: `${id}.png`,
+      });
       expect(meta.colour.name).toMatch(/\w/);
       expect(meta.colour.hex).toMatch(/^#[0-9a-f]{6}$/);
       expect(typeof meta.seed).toBe('number');

@@ -2,7 +2,15 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettingsService } from '../apps/gateway/src/settings/settings.service.js';
 import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
-import { browser, HTML, makeTempDir, openHome, startGateway, type Browser, type TestGateway } from './gateway/harness.js';
+import {
+  browser,
+  HTML,
+  makeTempDir,
+  openHome,
+  startGateway,
+  type Browser,
+  type TestGateway,
+} from './gateway/harness.js';
 
 const JSON_TYPE = 'application/json';
 
@@ -38,7 +46,11 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
       .type('form')
       .send({ _csrf: csrf, prompt: '  a red fox in the snow  ', width: '512', height: '768' });
     expect(first.status).toBe(303);
-    await agent.post('/prompts').set('Accept', HTML).type('form').send({ _csrf: csrf, prompt: 'second one', width: '512', height: '512' });
+    await agent
+      .post('/prompts')
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: csrf, prompt: 'second one', width: '512', height: '512' });
     const { html } = await openHome(agent);
     expect(html).toContain('Sent! Your prompt is waiting for the host.');
     const firstAt = html.indexOf('a red fox in the snow');
@@ -52,7 +64,11 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
 
   it('answers JSON clients with 201 and the stored prompt (trimmed)', async () => {
     const { agent, csrf } = await newGuest();
-    const res = await agent.post('/prompts').set('Accept', JSON_TYPE).set('x-csrf-token', csrf).send({ prompt: ' owl ', width: 1024, height: 1024 });
+    const res = await agent
+      .post('/prompts')
+      .set('Accept', JSON_TYPE)
+      .set('x-csrf-token', csrf)
+      .send({ prompt: ' owl ', width: 1024, height: 1024 });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ prompt: 'owl', width: 1024, height: 1024, status: 'pending' });
     expect(typeof res.body.id).toBe('number');
@@ -61,7 +77,10 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
 
   it('accepts exactly 2000 characters', async () => {
     const { agent, csrf } = await newGuest();
-    const res = await agent.post('/prompts').set('x-csrf-token', csrf).send({ prompt: 'x'.repeat(2000), width: 512, height: 512 });
+    const res = await agent
+      .post('/prompts')
+      .set('x-csrf-token', csrf)
+      .send({ prompt: 'x'.repeat(2000), width: 512, height: 512 });
     expect(res.status).toBe(201);
   });
 
@@ -86,7 +105,11 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
 
   it('shows a readable error page to a browser for bad input', async () => {
     const { agent, csrf } = await newGuest();
-    const res = await agent.post('/prompts').set('Accept', HTML).type('form').send({ _csrf: csrf, prompt: '   ', width: '512', height: '512' });
+    const res = await agent
+      .post('/prompts')
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: csrf, prompt: '   ', width: '512', height: '512' });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/text\/html/);
     expect(res.text).toContain('400 · Bad Request');
@@ -106,33 +129,54 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
   it('refuses a submission without a CSRF token (403) and stores nothing', async () => {
     const { agent } = await newGuest();
     const before = await storedCount();
-    const res = await agent.post('/prompts').set('Accept', JSON_TYPE).send({ prompt: 'no token', width: 512, height: 512 });
+    const res = await agent
+      .post('/prompts')
+      .set('Accept', JSON_TYPE)
+      .send({ prompt: 'no token', width: 512, height: 512 });
     expect(res.status).toBe(403);
     expect(res.body.message).toMatch(/security token/);
-    const forged = await agent.post('/prompts').set('x-csrf-token', 'f'.repeat(64)).send({ prompt: 'bad token', width: 512, height: 512 });
+    const forged = await agent
+      .post('/prompts')
+      .set('x-csrf-token', 'f'.repeat(64))
+      .send({ prompt: 'bad token', width: 512, height: 512 });
     expect(forged.status).toBe(403);
     expect(await storedCount()).toBe(before);
   });
 
   it('refuses a submission from someone without a session', async () => {
-    const res = await request(gateway.url).post('/prompts').send({ prompt: 'ghost', width: 512, height: 512 });
+    const res = await request(gateway.url)
+      .post('/prompts')
+      .send({ prompt: 'ghost', width: 512, height: 512 });
     expect(res.status).toBe(403);
   });
 
   it('refuses oversized bodies with 413, as JSON and as a page', async () => {
     const { agent, csrf } = await newGuest();
     const huge = 'z'.repeat(100_000);
-    const json = await agent.post('/prompts').set('Accept', JSON_TYPE).set('x-csrf-token', csrf).send({ prompt: huge, width: 512, height: 512 });
+    const json = await agent
+      .post('/prompts')
+      .set('Accept', JSON_TYPE)
+      .set('x-csrf-token', csrf)
+      .send({ prompt: huge, width: 512, height: 512 });
     expect(json.status).toBe(413);
     expect(json.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
-    const page = await agent.post('/prompts').set('Accept', HTML).type('form').send({ _csrf: csrf, prompt: huge, width: '512', height: '512' });
+    const page = await agent
+      .post('/prompts')
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: csrf, prompt: huge, width: '512', height: '512' });
     expect(page.status).toBe(413);
     expect(page.text).toContain('413');
   });
 
   it('refuses malformed JSON with 400', async () => {
     const { agent, csrf } = await newGuest();
-    const res = await agent.post('/prompts').set('Accept', JSON_TYPE).set('x-csrf-token', csrf).set('Content-Type', 'application/json').send('{"prompt": ');
+    const res = await agent
+      .post('/prompts')
+      .set('Accept', JSON_TYPE)
+      .set('x-csrf-token', csrf)
+      .set('Content-Type', 'application/json')
+      .send('{"prompt": ');
     expect(res.status).toBe(400);
     expect(res.body.statusCode).toBe(400);
   });
@@ -140,10 +184,16 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
   it('limits a guest to 5 pending prompts (429) and stores no sixth', async () => {
     const { agent, csrf } = await newGuest();
     for (let i = 0; i < 5; i++) {
-      const ok = await agent.post('/prompts').set('x-csrf-token', csrf).send({ prompt: `p${i}`, width: 512, height: 512 });
+      const ok = await agent
+        .post('/prompts')
+        .set('x-csrf-token', csrf)
+        .send({ prompt: `p${i}`, width: 512, height: 512 });
       expect(ok.status).toBe(201);
     }
-    const sixth = await agent.post('/prompts').set('x-csrf-token', csrf).send({ prompt: 'p6', width: 512, height: 512 });
+    const sixth = await agent
+      .post('/prompts')
+      .set('x-csrf-token', csrf)
+      .send({ prompt: 'p6', width: 512, height: 512 });
     expect(sixth.status).toBe(429);
     expect(sixth.body.message).toMatch(/5 prompts waiting/);
   });
@@ -153,14 +203,20 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
       // Invalid prompts still count: the limit protects the server, not only the queue.
-      const res = await agent.post('/prompts').set('x-csrf-token', csrf).send({ prompt: '', width: 512, height: 512 });
+      const res = await agent
+        .post('/prompts')
+        .set('x-csrf-token', csrf)
+        .send({ prompt: '', width: 512, height: 512 });
       statuses.push(res.status);
     }
     expect(statuses.slice(0, 10).every((status) => status === 400)).toBe(true);
     expect(statuses[10]).toBe(429);
     // Another guest on the same network is not affected.
     const other = await newGuest();
-    const res = await other.agent.post('/prompts').set('x-csrf-token', other.csrf).send({ prompt: 'fine', width: 512, height: 512 });
+    const res = await other.agent
+      .post('/prompts')
+      .set('x-csrf-token', other.csrf)
+      .send({ prompt: 'fine', width: 512, height: 512 });
     expect(res.status).toBe(201);
   });
 
@@ -170,7 +226,10 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
     await settings.update({ submissionsOpen: false });
     try {
       const before = await storedCount();
-      const res = await agent.post('/prompts').set('x-csrf-token', csrf).send({ prompt: 'closed?', width: 512, height: 512 });
+      const res = await agent
+        .post('/prompts')
+        .set('x-csrf-token', csrf)
+        .send({ prompt: 'closed?', width: 512, height: 512 });
       expect(res.status).toBe(403);
       expect(res.body.message).toMatch(/closed/);
       expect(await storedCount()).toBe(before);

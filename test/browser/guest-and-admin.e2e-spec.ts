@@ -48,7 +48,11 @@ describe('guest and admin in real Chromium', () => {
     // The browser applies the same rule as the server: whitespace alone is not a prompt.
     await guest.getByLabel('Prompt', { exact: true }).fill('   ');
     await guest.getByRole('button', { name: 'Send' }).click();
-    expect(await guest.getByLabel('Prompt', { exact: true }).evaluate((el) => (el as HTMLTextAreaElement).validity.valid)).toBe(false);
+    expect(
+      await guest
+        .getByLabel('Prompt', { exact: true })
+        .evaluate((el) => (el as HTMLTextAreaElement).validity.valid),
+    ).toBe(false);
 
     await guest.getByLabel('Prompt', { exact: true }).fill('A lighthouse made of <glass> at dusk');
     await guest.getByLabel('Width').selectOption('768');
@@ -72,7 +76,9 @@ describe('guest and admin in real Chromium', () => {
     await row.getByRole('button', { name: 'Approve' }).click();
     await admin.waitForLoadState('load');
     expect(await admin.locator('.queue-item', { hasText: 'A lighthouse made of' }).count()).toBe(0);
-    expect(await admin.getByRole('list', { name: 'Prompts by status' }).textContent()).toMatch(/approved\s*1/);
+    expect(await admin.getByRole('list', { name: 'Prompts by status' }).textContent()).toMatch(
+      /approved\s*1/,
+    );
 
     await guest.reload();
     expect(await guest.locator('.prompt-item .status').first().textContent()).toBe('approved');

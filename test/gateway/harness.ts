@@ -49,7 +49,8 @@ export async function startGateway(dir: string, env: Record<string, string> = {}
   };
 }
 
-export const PHONE_UA = 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36';
+export const PHONE_UA =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36';
 export const LAPTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
 /** A browser-like client: its own cookie jar, its own User-Agent and language, HTML by default. */
@@ -63,7 +64,8 @@ export type Browser = ReturnType<typeof browser>;
 export const HTML = 'text/html,application/xhtml+xml';
 
 export function csrfFrom(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html) ?? /<meta name="csrf-token" content="([^"]+)">/.exec(html);
+  const match =
+    /name="_csrf" value="([^"]+)"/.exec(html) ?? /<meta name="csrf-token" content="([^"]+)">/.exec(html);
   if (!match) throw new Error('no CSRF token on the page');
   return match[1];
 }

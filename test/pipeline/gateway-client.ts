@@ -36,7 +36,10 @@ export class GatewayClient {
     const csrf = csrfFrom(home.text);
     const ids: number[] = [];
     for (const prompt of prompts) {
-      const res = await guest.post('/prompts').set('x-csrf-token', csrf).send({ prompt, ...size });
+      const res = await guest
+        .post('/prompts')
+        .set('x-csrf-token', csrf)
+        .send({ prompt, ...size });
       if (res.status !== 201) throw new Error(`submit failed: ${res.status} ${JSON.stringify(res.body)}`);
       ids.push(res.body.id as number);
     }
@@ -44,19 +47,27 @@ export class GatewayClient {
   }
 
   async decide(id: number, decision: 'approve' | 'deny'): Promise<void> {
-    const res = await this.admin.post(`/admin/prompts/${id}/${decision}`).set('Accept', 'application/json').set('x-csrf-token', this.adminCsrf);
+    const res = await this.admin
+      .post(`/admin/prompts/${id}/${decision}`)
+      .set('Accept', 'application/json')
+      .set('x-csrf-token', this.adminCsrf);
     if (res.status !== 200) throw new Error(`${decision} #${id}: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
   /** Reads prompt states straight from the gateway's SQLite file (WAL allows a reader beside it). */
-  statuses(ids: number[]): Promise<Map<number, { status: string; failureReason: string | null; imageFile: string | null }>> {
+  statuses(
+    ids: number[],
+  ): Promise<Map<number, { status: string; failureReason: string | null; imageFile: string | null }>> {
     return new Promise((resolve, reject) => {
       const db = new sqlite3.Database(this.databasePath, sqlite3.OPEN_READONLY, (openError) => {
         if (openError) return reject(openError);
         db.all(
           `SELECT id, status, failure_reason AS failureReason, image_file AS imageFile FROM suggestions WHERE id IN (${ids.map(() => '?').join(',')})`,
           ids,
-          (error, rows: { id: number; status: string; failureReason: string | null; imageFile: string | null }[]) => {
+          (
+            error,
+            rows: { id: number; status: string; failureReason: string | null; imageFile: string | null }[],
+          ) => {
             db.close();
             if (error) return reject(error);
             resolve(new Map(rows.map((row) => [row.id, row])));

@@ -10,10 +10,14 @@ let built = false;
 /** The pipeline tests run the real built apps as separate processes, as `npm start` does. */
 export function buildOnce(): void {
   if (built) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', 'gateway'], {
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', 'gateway'],
+    {
+      cwd: ROOT,
+      stdio: 'pipe',
+    },
+  );
   built = true;
 }
 
@@ -37,7 +41,11 @@ export interface RunningProcess {
   kill: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
-export function startProcess(entry: string, env: Record<string, string>, args: string[] = []): RunningProcess {
+export function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): RunningProcess {
   const child = spawn(process.execPath, [join(DIST, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
@@ -94,7 +102,12 @@ export function startProcess(entry: string, env: Record<string, string>, args: s
 }
 
 /** Polls `probe` until it returns a value that passes `done`, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T> | T,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < deadline) {

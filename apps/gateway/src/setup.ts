@@ -49,12 +49,17 @@ export async function createGatewayApp(
     }),
   );
   app.use(pageLocals);
-  const prune = setInterval(() => void store.pruneExpired().catch(() => undefined), SESSION_PRUNE_INTERVAL_MS);
+  const prune = setInterval(
+    () => void store.pruneExpired().catch(() => undefined),
+    SESSION_PRUNE_INTERVAL_MS,
+  );
   prune.unref();
 
   configureViewEngine();
   app.setBaseViewsDir(VIEWS_DIR);
   app.setViewEngine('hbs');
+  // Express caches compiled views only when NODE_ENV=production; cache them unless developing.
+  app.set('view cache', config.env !== 'development');
   app.set('view options', { layout: 'layouts/main' });
   app.useStaticAssets(PUBLIC_DIR, { prefix: '/public/', maxAge: '1h' });
 
@@ -78,7 +83,11 @@ export async function createGatewayApp(
 }
 
 /** After listening: print where to go, and the one-time claim link while there is no admin yet. */
-export async function announce(app: NestExpressApplication, config: GatewayConfig, port: number): Promise<void> {
+export async function announce(
+  app: NestExpressApplication,
+  config: GatewayConfig,
+  port: number,
+): Promise<void> {
   const logger = new Logger('Vernissage');
   const origin = config.originFor(port);
   logger.log(`Guests open ${origin}/`);

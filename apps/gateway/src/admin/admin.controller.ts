@@ -1,4 +1,16 @@
-import { Controller, DefaultValuePipe, Get, HttpCode, Param, ParseIntPipe, Post, Query, Render, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  DefaultValuePipe,
+  Get,
+  HttpCode,
+  Param,
+  ParseIntPipe,
+  Post,
+  Query,
+  Render,
+  Req,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { CurrentUser, Public, Roles } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
@@ -17,21 +29,33 @@ export class AdminController {
   @Roles('admin')
   @Get()
   @Render('admin/moderation')
-  async index(@Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number): Promise<ModerationPage & { title: string }> {
+  async index(
+    @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
+  ): Promise<ModerationPage & { title: string }> {
     return { title: 'Moderation', ...(await this.moderation.page(page)) };
   }
 
   @Roles('admin')
   @Post('prompts/:id/approve')
   @HttpCode(200)
-  approve(@Param('id', ParseIntPipe) id: number, @CurrentUser() admin: UserEntity, @Req() req: AppRequest, @Res({ passthrough: true }) res: Response) {
+  approve(
+    @Param('id', ParseIntPipe) id: number,
+    @CurrentUser() admin: UserEntity,
+    @Req() req: AppRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.decided(req, res, this.moderation.decide(id, 'approved', admin));
   }
 
   @Roles('admin')
   @Post('prompts/:id/deny')
   @HttpCode(200)
-  deny(@Param('id', ParseIntPipe) id: number, @CurrentUser() admin: UserEntity, @Req() req: AppRequest, @Res({ passthrough: true }) res: Response) {
+  deny(
+    @Param('id', ParseIntPipe) id: number,
+    @CurrentUser() admin: UserEntity,
+    @Req() req: AppRequest,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return this.decided(req, res, this.moderation.decide(id, 'denied', admin));
   }
 

@@ -12,7 +12,14 @@ import { ClaimService } from './claim.service.js';
 import { ModerationService } from './moderation.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ClaimTokenEntity]), AuthModule, IdentityModule, RendererModule, SuggestionsModule, UsersModule],
+  imports: [
+    TypeOrmModule.forFeature([ClaimTokenEntity]),
+    AuthModule,
+    IdentityModule,
+    RendererModule,
+    SuggestionsModule,
+    UsersModule,
+  ],
   controllers: [AdminController],
   providers: [ClaimTokensRepository, ClaimService, ModerationService],
   exports: [ClaimService],

@@ -40,7 +40,9 @@ export class ClaimService {
 
   async claim(req: AppRequest, token: string): Promise<void> {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token) || !(await this.tokens.consume(hashToken(token)))) {
-      throw new ForbiddenException('This claim link is invalid, expired or already used. Print a new one with `npm run admin:claim-link`.');
+      throw new ForbiddenException(
+        'This claim link is invalid, expired or already used. Print a new one with `npm run admin:claim-link`.',
+      );
     }
     const current = await this.identity.currentUser(req);
     const user = current ?? (await this.users.createWithColour('admin', null));

@@ -34,7 +34,10 @@ export class ModerationService {
     const counts = await this.suggestions.countByStatus();
     const pages = Math.max(1, Math.ceil(counts.pending / MODERATION_PAGE_SIZE));
     const page = Math.min(Math.max(1, requested), pages);
-    const rows = await this.suggestions.listPendingWithAuthors((page - 1) * MODERATION_PAGE_SIZE, MODERATION_PAGE_SIZE);
+    const rows = await this.suggestions.listPendingWithAuthors(
+      (page - 1) * MODERATION_PAGE_SIZE,
+      MODERATION_PAGE_SIZE,
+    );
     return {
       pending: rows.map((row) => ({
         id: row.id,
@@ -52,7 +55,11 @@ export class ModerationService {
     };
   }
 
-  async decide(id: number, decision: 'approved' | 'denied', moderator: UserEntity): Promise<{ id: number; status: SuggestionStatus }> {
+  async decide(
+    id: number,
+    decision: 'approved' | 'denied',
+    moderator: UserEntity,
+  ): Promise<{ id: number; status: SuggestionStatus }> {
     if (await this.suggestions.decide(id, decision, moderator.id)) {
       if (decision === 'approved') this.renderer.nudge();
       return { id, status: decision };

@@ -11,6 +11,8 @@ export const Public = () => SetMetadata(IS_PUBLIC_KEY, true);
 /** Staff-only: the session's user must have one of these roles and be on an enrolled device. */
 export const Roles = (...roles: UserRole[]) => SetMetadata(ROLES_KEY, roles);
 
-export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): UserEntity | undefined => {
-  return ctx.switchToHttp().getRequest<AppRequest>().user;
-});
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, ctx: ExecutionContext): UserEntity | undefined => {
+    return ctx.switchToHttp().getRequest<AppRequest>().user;
+  },
+);

@@ -1,4 +1,10 @@
-import { CanActivate, ExecutionContext, ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { AppRequest } from '../common/app-request.js';
 import { FingerprintService } from '../identity/fingerprint.service.js';
@@ -33,7 +39,9 @@ export class AuthGuard implements CanActivate {
     if (!roles) return true;
     if (!roles.includes(user.role)) throw new ForbiddenException('This page is for the host.');
     if (!(await this.devices.isEnrolled(user.id, this.fingerprints.keyFor(req)))) {
-      throw new ForbiddenException('This device is not enrolled for the host account. Open a fresh claim link on it.');
+      throw new ForbiddenException(
+        'This device is not enrolled for the host account. Open a fresh claim link on it.',
+      );
     }
     return true;
   }

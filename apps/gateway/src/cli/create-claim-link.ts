@@ -8,7 +8,9 @@ import type { GatewayConfig } from '../config/gateway.config.js';
  * busy timeout let both work at once).
  */
 export async function createClaimLink(config: GatewayConfig): Promise<string> {
-  const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'] });
+  const context = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
+    logger: ['error'],
+  });
   try {
     return await context.get(ClaimService).createLink(config.originFor());
   } finally {

@@ -73,5 +73,5 @@ function reasonPhrase(status: number): string {
     .toLowerCase()
     .split('_')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
-    .join(' ')
+    .join(' ');
 }

@@ -25,7 +25,9 @@ export class CsrfGuard implements CanActivate {
     const req = context.switchToHttp().getRequest<Request>();
     if (SAFE_METHODS.has(req.method)) return true;
     if (!csrf.isRequestValid(req)) {
-      throw new ForbiddenException('This form has expired or lacks its security token. Reload the page and try again.');
+      throw new ForbiddenException(
+        'This form has expired or lacks its security token. Reload the page and try again.',
+      );
     }
     return true;
   }

@@ -9,5 +9,7 @@ export function configureViewEngine(): void {
   hbs.registerPartials(join(VIEWS_DIR, 'partials'));
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   // Server-side fallback; public/app.js rewrites <time> elements into the viewer's own time zone.
-  hbs.registerHelper('time', (iso: unknown) => (typeof iso === 'string' ? `${timeFormat.format(new Date(iso))} UTC` : ''));
+  hbs.registerHelper('time', (iso: unknown) =>
+    typeof iso === 'string' ? `${timeFormat.format(new Date(iso))} UTC` : '',
+  );
 }

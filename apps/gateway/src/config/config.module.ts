@@ -5,6 +5,10 @@ import { GatewayConfig } from './gateway.config.js';
 @Module({})
 export class ConfigModule {
   static forRoot(config: GatewayConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: GatewayConfig, useValue: config }], exports: [GatewayConfig] };
+    return {
+      module: ConfigModule,
+      providers: [{ provide: GatewayConfig, useValue: config }],
+      exports: [GatewayConfig],
+    };
   }
 }

@@ -36,7 +36,11 @@ describe('loadGatewayConfig', () => {
   });
 
   it('uses given secrets instead of generated ones', () => {
-    const config = loadGatewayConfig({ ...base(), SESSION_SECRET: 's'.repeat(32), RENDERER_TOKEN: 'r'.repeat(32) });
+    const config = loadGatewayConfig({
+      ...base(),
+      SESSION_SECRET: 's'.repeat(32),
+      RENDERER_TOKEN: 'r'.repeat(32),
+    });
     expect(config.sessionSecret).toBe('s'.repeat(32));
     expect(config.renderer.token).toBe('r'.repeat(32));
   });

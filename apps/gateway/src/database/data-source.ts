@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import sqlite3 from 'sqlite3';
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -14,6 +15,7 @@ export function buildDataSourceOptions(databasePath: string): DataSourceOptions 
   return {
     type: 'sqlite',
     database: databasePath,
+    driver: quietSqlite3,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: true,
@@ -24,3 +26,9 @@ export function buildDataSourceOptions(databasePath: string): DataSourceOptions 
     logging: ['error'],
   };
 }
+
+/**
+ * TypeORM calls `sqlite3.verbose()`, which captures a stack trace on every query (about 45 µs each, 8% of
+ * a page in the benchmark). Errors still carry SQLite's message and the SQL; we only skip the trace.
+ */
+const quietSqlite3 = { ...sqlite3, verbose: () => sqlite3 };

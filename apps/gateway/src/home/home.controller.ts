@@ -22,7 +22,11 @@ export class HomeController {
 
   @Public()
   @Post('welcome-back/continue')
-  async continueAs(@Req() req: AppRequest, @Body() input: ContinueAsDto, @Res() res: Response): Promise<void> {
+  async continueAs(
+    @Req() req: AppRequest,
+    @Body() input: ContinueAsDto,
+    @Res() res: Response,
+  ): Promise<void> {
     await this.identity.continueAs(req, input.userId);
     res.redirect(303, '/');
   }

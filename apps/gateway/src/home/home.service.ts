@@ -30,7 +30,10 @@ export class HomeService {
   async page(req: AppRequest): Promise<HomePage> {
     const visitor = await this.identity.resolveVisitor(req);
     if (visitor.kind === 'lost') {
-      return { view: 'lost', model: { title: 'Are you lost?', candidates: visitor.candidates.map(toColourView) } };
+      return {
+        view: 'lost',
+        model: { title: 'Are you lost?', candidates: visitor.candidates.map(toColourView) },
+      };
     }
     const { user } = visitor;
     const [settings, own] = await Promise.all([this.settings.get(), this.suggestions.listOwn(user.id)]);
@@ -38,7 +41,9 @@ export class HomeService {
     const flash = req.session.flash;
     if (welcome) delete req.session.welcome;
     if (flash) delete req.session.flash;
-    const defaultSize = settings.allowedSizes.includes(DEFAULT_SIZE) ? DEFAULT_SIZE : settings.allowedSizes[0];
+    const defaultSize = settings.allowedSizes.includes(DEFAULT_SIZE)
+      ? DEFAULT_SIZE
+      : settings.allowedSizes[0];
     return {
       view: 'home',
       model: {

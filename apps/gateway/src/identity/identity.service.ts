@@ -66,7 +66,10 @@ export class IdentityService {
 
   /** A brand-new user with a fresh colour, signed in on a new session. */
   async startAs(req: AppRequest, role: UserRole): Promise<UserEntity> {
-    const user = await this.users.createWithColour(role, role === 'guest' ? this.fingerprints.keyFor(req) : null);
+    const user = await this.users.createWithColour(
+      role,
+      role === 'guest' ? this.fingerprints.keyFor(req) : null,
+    );
     await regenerateSession(req);
     req.session.userId = user.id;
     req.session.welcome = true;

@@ -36,7 +36,10 @@ export class RenderOutputService {
       backend: result.backend,
       image: imageFile,
     };
-    await this.writeAtomically(`${suggestion.id}.json`, Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`));
+    await this.writeAtomically(
+      `${suggestion.id}.json`,
+      Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`),
+    );
     return imageFile;
   }
 

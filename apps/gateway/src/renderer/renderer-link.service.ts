@@ -169,7 +169,9 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
     if (!suggestion || !UNFINISHED_STATUSES.includes(suggestion.status)) return;
     if (result.status === 'failed') {
       await this.suggestions.markFailed(result.promptId, result.reason);
-      this.logger.warn(`Prompt #${result.promptId} failed after ${result.attempts} attempt(s): ${result.reason}`);
+      this.logger.warn(
+        `Prompt #${result.promptId} failed after ${result.attempts} attempt(s): ${result.reason}`,
+      );
       return;
     }
     const renderedAt = new Date();
@@ -188,7 +190,9 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
   private linkFailed(error: unknown): void {
     this.needsResync = true;
     if (this.state === 'connected' || this.state === 'connecting') {
-      this.logger.warn(`Renderer unreachable (${error instanceof Error ? error.message : String(error)}); retrying.`);
+      this.logger.warn(
+        `Renderer unreachable (${error instanceof Error ? error.message : String(error)}); retrying.`,
+      );
     }
     this.state = this.state === 'connected' ? 'reconnecting' : 'down';
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
 import {
@@ -35,7 +36,10 @@ export class RendererClient implements OnModuleDestroy {
         host,
         port,
         maxBufferSize: RENDERER_MAX_FRAME_BYTES,
-        tlsOptions: tlsCa ? { ca: readFileSync(tlsCa), servername: host } : undefined,
+        // SNI takes host names only; for an IP address the certificate is checked against the IP itself.
+        tlsOptions: tlsCa
+          ? { ca: readFileSync(tlsCa), servername: isIP(host) ? undefined : host }
+          : undefined,
       },
     });
     this.proxy.setOnDispatchHook((packet) => {
@@ -80,6 +84,7 @@ export class RendererClient implements OnModuleDestroy {
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
-  if (error && typeof error === 'object' && 'message' in error) return String((error as { message: unknown }).message);
+  if (error && typeof error === 'object' && 'message' in error)
+    return String((error as { message: unknown }).message);
   return String(error);
 }

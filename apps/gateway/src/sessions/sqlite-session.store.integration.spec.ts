@@ -9,7 +9,10 @@ function promisify<T>(call: (callback: (err: unknown, value?: T) => void) => voi
 }
 
 function sessionData(expires: Date, userId: number): SessionData {
-  return { cookie: { originalMaxAge: expires.getTime() - Date.now(), expires }, userId } as unknown as SessionData;
+  return {
+    cookie: { originalMaxAge: expires.getTime() - Date.now(), expires },
+    userId,
+  } as unknown as SessionData;
 }
 
 describe('SqliteSessionStore (real SQLite file)', () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, MoreThan, Repository } from 'typeorm';
 import { SerialWriter } from '../database/serial-writer.js';
+import { toSqliteDate } from '../users/users.repository.js';
 import { SuggestionEntity, SuggestionStatus } from './suggestion.entity.js';
 
 export interface NewSuggestion {
@@ -19,16 +20,40 @@ export class SuggestionsRepository {
   ) {}
 
   /**
-   * Stores a new pending prompt unless its author already has `maxPending` waiting; count and insert run
-   * together so two quick submissions cannot both slip under the limit. Null means the limit was reached.
+   * Stores a new pending prompt unless its author already has `maxPending` waiting. One statement does
+   * both the count and the insert, so two quick submissions cannot both slip under the limit, and the hot
+   * path costs a single write. Null means the limit was reached.
    */
-  createWithinPendingLimit(input: NewSuggestion, maxPending: number, now = new Date()): Promise<SuggestionEntity | null> {
-    return this.writer.transaction(async (manager) => {
-      const pending = await manager.countBy(SuggestionEntity, { userId: input.userId, status: 'pending' });
-      if (pending >= maxPending) return null;
-      const suggestion = manager.create(SuggestionEntity, { ...input, status: 'pending', submittedAt: now });
-      await manager.insert(SuggestionEntity, suggestion);
-      return suggestion;
+  createWithinPendingLimit(
+    input: NewSuggestion,
+    maxPending: number,
+    now = new Date(),
+  ): Promise<SuggestionEntity | null> {
+    return this.writer.write(async (manager) => {
+      // Written as a CTE so the driver runs it as a query and hands back the RETURNING row.
+      const rows: { id: number }[] = await manager.query(
+        `WITH waiting AS (SELECT COUNT(*) AS n FROM suggestions WHERE user_id = ? AND status = 'pending')
+         INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at)
+         SELECT ?, ?, ?, ?, 'pending', ? FROM waiting WHERE waiting.n < ?
+         RETURNING id`,
+        [input.userId, input.userId, input.prompt, input.width, input.height, toSqliteDate(now), maxPending],
+      );
+      if (rows.length === 0) return null;
+      return manager.create(SuggestionEntity, {
+        ...input,
+        id: rows[0].id,
+        status: 'pending',
+        submittedAt: now,
+        decidedAt: null,
+        decidedById: null,
+        queuedAt: null,
+        renderingAt: null,
+        renderedAt: null,
+        failedAt: null,
+        failureReason: null,
+        seed: null,
+        imageFile: null,
+      });
     });
   }
 
@@ -106,7 +131,11 @@ export class SuggestionsRepository {
 
   markQueued(ids: number[], now = new Date()): Promise<void> {
     return this.writer.write(async (manager) => {
-      await manager.update(SuggestionEntity, { id: In(ids), status: 'approved' }, { status: 'queued', queuedAt: now });
+      await manager.update(
+        SuggestionEntity,
+        { id: In(ids), status: 'approved' },
+        { status: 'queued', queuedAt: now },
+      );
     });
   }
 
@@ -125,12 +154,22 @@ export class SuggestionsRepository {
    * Records a finished image. Only a prompt still on its way can become rendered, so a result that
    * arrives twice (re-sent after a restart) is recorded once.
    */
-  markRendered(id: number, outcome: { seed: number | null; imageFile: string }, now = new Date()): Promise<boolean> {
+  markRendered(
+    id: number,
+    outcome: { seed: number | null; imageFile: string },
+    now = new Date(),
+  ): Promise<boolean> {
     return this.writer.write(async (manager) => {
       const result = await manager.update(
         SuggestionEntity,
         { id, status: In(UNFINISHED_STATUSES) },
-        { status: 'rendered', renderedAt: now, seed: outcome.seed, imageFile: outcome.imageFile, failureReason: null },
+        {
+          status: 'rendered',
+          renderedAt: now,
+          seed: outcome.seed,
+          imageFile: outcome.imageFile,
+          failureReason: null,
+        },
       );
       return (result.affected ?? 0) > 0;
     });

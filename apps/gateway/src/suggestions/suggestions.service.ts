@@ -1,4 +1,10 @@
-import { BadRequestException, ForbiddenException, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  HttpException,
+  HttpStatus,
+  Injectable,
+} from '@nestjs/common';
 import { SettingsService } from '../settings/settings.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import type { CreateSuggestionDto } from './dto/create-suggestion.dto.js';
@@ -20,7 +26,9 @@ export class SuggestionsService {
     if (user.banned) throw new ForbiddenException('The host has stopped you from sending prompts.');
     if (!settings.submissionsOpen) throw new ForbiddenException('Submissions are closed right now.');
     if (!settings.allowedSizes.includes(input.width) || !settings.allowedSizes.includes(input.height)) {
-      throw new BadRequestException(`Width and height must each be one of ${settings.allowedSizes.join(', ')}.`);
+      throw new BadRequestException(
+        `Width and height must each be one of ${settings.allowedSizes.join(', ')}.`,
+      );
     }
     const created = await this.repository.createWithinPendingLimit(
       { userId: user.id, prompt: input.prompt, width: input.width, height: input.height },

@@ -25,7 +25,11 @@ export function colourForIndex(index: number): Colour {
   const k = index - CSS_COLOUR_COUNT;
   const hue = (k * GOLDEN_ANGLE) % 360;
   const round = Math.floor(k / 7);
-  const hex = hslToHex(hue, SATURATIONS[round % SATURATIONS.length], LIGHTNESSES[(k + round) % LIGHTNESSES.length]);
+  const hex = hslToHex(
+    hue,
+    SATURATIONS[round % SATURATIONS.length],
+    LIGHTNESSES[(k + round) % LIGHTNESSES.length],
+  );
   return { index, name: `${nearestCssName(hex)} ${k + 2}`, hex };
 }
 
@@ -33,7 +37,11 @@ export function colourForIndex(index: number): Colour {
  * Chooses the next index: a random free CSS colour while any is left (so neighbours at the party get
  * varied colours), otherwise the next generated one after the highest in use.
  */
-export function pickColourIndex(usedCssIndexes: ReadonlySet<number>, highestIndex: number | null, random = Math.random): number {
+export function pickColourIndex(
+  usedCssIndexes: ReadonlySet<number>,
+  highestIndex: number | null,
+  random = Math.random,
+): number {
   const free: number[] = [];
   for (let i = 0; i < CSS_COLOUR_COUNT; i++) if (!usedCssIndexes.has(i)) free.push(i);
   if (free.length > 0) return free[Math.floor(random() * free.length)];

@@ -6,15 +6,28 @@ import { colourForIndex, CSS_COLOUR_COUNT, pickColourIndex } from './colours.js'
 import { UserFingerprintEntity } from './user-fingerprint.entity.js';
 import { UserEntity, UserRole } from './user.entity.js';
 
+/** Users looked up by id on every request; the gateway is their only writer, so every write below evicts. */
+const CACHE_SIZE = 20_000;
+
 @Injectable()
 export class UsersRepository {
+  private readonly cache = new Map<number, UserEntity>();
+
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly writer: SerialWriter,
   ) {}
 
-  findById(id: number): Promise<UserEntity | null> {
-    return this.users.findOneBy({ id });
+  /** The returned entity may be shared with other requests: treat it as read-only. */
+  async findById(id: number): Promise<UserEntity | null> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const user = await this.users.findOneBy({ id });
+    if (user) {
+      this.cache.set(id, user);
+      if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as number);
+    }
+    return user;
   }
 
   /** Guests seen with this fingerprint key, most recent first: one index lookup whatever the user count. */
@@ -62,8 +75,8 @@ export class UsersRepository {
     });
   }
 
-  rememberFingerprint(userId: number, fingerprintKey: string, now = new Date()): Promise<void> {
-    return this.writer.write(async (manager) => {
+  async rememberFingerprint(userId: number, fingerprintKey: string, now = new Date()): Promise<void> {
+    await this.writer.write(async (manager) => {
       await manager.query(
         `INSERT INTO user_fingerprints (fingerprint_key, user_id, last_seen_at) VALUES (?, ?, ?)
          ON CONFLICT (fingerprint_key, user_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`,
@@ -71,18 +84,21 @@ export class UsersRepository {
       );
       await manager.update(UserEntity, { id: userId }, { lastSeenAt: now });
     });
+    this.cache.delete(userId);
   }
 
-  setRole(userId: number, role: UserRole): Promise<void> {
-    return this.writer.write(async (manager) => {
+  async setRole(userId: number, role: UserRole): Promise<void> {
+    await this.writer.write(async (manager) => {
       await manager.update(UserEntity, { id: userId }, { role });
     });
+    this.cache.delete(userId);
   }
 
-  setBanned(userId: number, banned: boolean): Promise<void> {
-    return this.writer.write(async (manager) => {
+  async setBanned(userId: number, banned: boolean): Promise<void> {
+    await this.writer.write(async (manager) => {
       await manager.update(UserEntity, { id: userId }, { banned });
     });
+    this.cache.delete(userId);
   }
 
   async hasRole(role: UserRole): Promise<boolean> {
