@@ -51,7 +51,7 @@ describe('guest and admin in real Chromium', () => {
     expect(
       await guest
         .getByLabel('Prompt', { exact: true })
-        .evaluate((el) => (el as HTMLTextAreaElement).validity.valid),
+        .evaluate((el) => (el as unknown as { validity: { valid: boolean } }).validity.valid),
     ).toBe(false);
 
     await guest.getByLabel('Prompt', { exact: true }).fill('A lighthouse made of <glass> at dusk');
