@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettingsService } from '../apps/gateway/src/settings/settings.service.js';
 import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import { UsersRepository } from '../apps/gateway/src/users/users.repository.js';
 import {
   browser,
   HTML,
@@ -239,6 +240,25 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
     } finally {
       await settings.update({ submissionsOpen: true });
     }
+  });
+
+  it('refuses a banned guest with a clear message and stores nothing', async () => {
+    const { agent, csrf } = await newGuest();
+    const { html } = await openHome(agent);
+    const userId = Number(/data-user-id="(\d+)"/.exec(html)?.[1]);
+    expect(userId).toBeGreaterThan(0);
+    await gateway.app.get(UsersRepository).setBanned(userId, true);
+    const before = await storedCount();
+    const res = await agent
+      .post('/prompts')
+      .set('x-csrf-token', csrf)
+      .send({ prompt: 'let me in', width: 512, height: 512 });
+    expect(res.status).toBe(403);
+    expect(res.body.message).toMatch(/stopped you from sending prompts/);
+    expect(await storedCount()).toBe(before);
+    const page = await openHome(agent);
+    expect(page.html).toContain('The host has stopped you from sending prompts.');
+    expect(page.html).not.toContain('action="/prompts"');
   });
 
   it('offers exactly the allowed sizes', async () => {

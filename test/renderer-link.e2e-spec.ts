@@ -1,0 +1,119 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseRendererConfig } from '../apps/renderer/src/config/renderer.config.js';
+import { createRenderer, type StartedRenderer } from '../apps/renderer/src/setup.js';
+import { RendererLinkService } from '../apps/gateway/src/renderer/renderer-link.service.js';
+import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import {
+  becomeAdmin,
+  browser,
+  csrfFrom,
+  HTML,
+  makeTempDir,
+  openHome,
+  startGateway,
+  type TestGateway,
+} from './gateway/harness.js';
+import { eventually, freePort } from './pipeline/processes.js';
+import { createSelfSignedCertificate } from './support/tls-certificates.js';
+
+const TOKEN = 'link-test-token-0123456789abcdef';
+
+describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
+  const temp = makeTempDir('vernissage-link-');
+  const certificate = createSelfSignedCertificate('localhost');
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.toReversed()) await cleanup();
+    certificate.cleanup();
+    temp.cleanup();
+  });
+
+  async function approvedPrompt(gateway: TestGateway, text: string): Promise<number> {
+    const guest = browser(gateway.url, `Phone/link-${text}`);
+    const { csrf } = await openHome(guest);
+    const sent = await guest
+      .post('/prompts')
+      .set('x-csrf-token', csrf)
+      .send({ prompt: text, width: 512, height: 512 });
+    expect(sent.status).toBe(201);
+    const admin = browser(gateway.url, `Laptop/link-admin-${text}`);
+    await openHome(admin);
+    await becomeAdmin(gateway, admin);
+    const adminCsrf = csrfFrom((await admin.get('/admin').set('Accept', HTML)).text);
+    const approved = await admin
+      .post(`/admin/prompts/${sent.body.id}/approve`)
+      .set('Accept', 'application/json')
+      .set('x-csrf-token', adminCsrf);
+    expect(approved.status).toBe(200);
+    return sent.body.id as number;
+  }
+
+  it('serves guests while the renderer is down, then connects over TLS by itself and renders (preview backend)', async () => {
+    const port = await freePort();
+    const gateway = await startGateway(join(temp.dir, 'tls'), {
+      RENDERER_PORT: String(port),
+      RENDERER_HOST: 'localhost',
+      RENDERER_TOKEN: TOKEN,
+      RENDERER_TLS_CA: certificate.certPath,
+    });
+    cleanups.push(() => gateway.close());
+    expect((await browser(gateway.url).get('/').set('Accept', HTML)).status).toBe(200);
+    const id = await approvedPrompt(gateway, 'rendered after the renderer comes up');
+    const link = gateway.app.get(RendererLinkService);
+    expect(link.link.state).not.toBe('connected');
+    expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('approved');
+
+    const renderer: StartedRenderer = await createRenderer(
+      parseRendererConfig({
+        RENDERER_HOST: '127.0.0.1',
+        RENDERER_PORT: String(port),
+        RENDERER_TOKEN: TOKEN,
+        RENDERER_TLS_CERT: certificate.certPath,
+        RENDERER_TLS_KEY: certificate.keyPath,
+      }),
+      { logger: false },
+    );
+    cleanups.push(() => renderer.close());
+
+    await eventually(
+      async () => (await gateway.app.get(SuggestionsRepository).findById(id))!.status,
+      (status) => status === 'rendered',
+      20_000,
+      'the prompt to be rendered',
+    );
+    expect(link.link.state).toBe('connected');
+    expect(link.link.status?.backendDescription).toMatch(/Stable Diffusion not connected/);
+    const metadata = JSON.parse(readFileSync(join(gateway.config.outputDir, `${id}.json`), 'utf8'));
+    expect(metadata).toMatchObject({
+      id,
+      backend: 'preview',
+      prompt: 'rendered after the renderer comes up',
+    });
+    expect(existsSync(join(gateway.config.outputDir, `${id}.png`))).toBe(true);
+  }, 40_000);
+
+  it('gets nothing from a renderer that holds another token: the prompt stays approved', async () => {
+    const port = await freePort();
+    const renderer = await createRenderer(
+      parseRendererConfig({
+        RENDERER_HOST: '127.0.0.1',
+        RENDERER_PORT: String(port),
+        RENDERER_TOKEN: `${TOKEN}-other`,
+      }),
+      { logger: false },
+    );
+    cleanups.push(() => renderer.close());
+    const gateway = await startGateway(join(temp.dir, 'wrong-token'), {
+      RENDERER_PORT: String(port),
+      RENDERER_TOKEN: TOKEN,
+    });
+    cleanups.push(() => gateway.close());
+    const id = await approvedPrompt(gateway, 'never rendered with a wrong token');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(gateway.app.get(RendererLinkService).link.state).not.toBe('connected');
+    expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('approved');
+    expect(existsSync(join(gateway.config.outputDir, `${id}.png`))).toBe(false);
+  }, 30_000);
+});
