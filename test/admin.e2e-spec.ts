@@ -171,6 +171,11 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
       .set('Accept', 'application/json')
       .set('x-csrf-token', csrf);
     expect(bad.status).toBe(400);
+    const unknownAction = await admin
+      .post('/admin/prompts/1/explode')
+      .set('Accept', 'application/json')
+      .set('x-csrf-token', csrf);
+    expect(unknownAction.status).toBe(400);
   });
 
   it('refuses an admin action without a CSRF token (403) and changes nothing', async () => {

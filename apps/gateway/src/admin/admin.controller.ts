@@ -4,6 +4,7 @@ import {
   Get,
   HttpCode,
   Param,
+  ParseEnumPipe,
   ParseIntPipe,
   Post,
   Query,
@@ -17,7 +18,12 @@ import type { AppRequest } from '../common/app-request.js';
 import { prefersHtml } from '../common/respond.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { ClaimService } from './claim.service.js';
-import { ModerationService, type ModerationPage } from './moderation.service.js';
+import { ModerationService, type Decision, type ModerationPage } from './moderation.service.js';
+
+enum DecisionAction {
+  Approve = 'approve',
+  Deny = 'deny',
+}
 
 @Controller('admin')
 export class AdminController {
@@ -35,28 +41,25 @@ export class AdminController {
     return { title: 'Moderation', ...(await this.moderation.page(page)) };
   }
 
+  /** `approve` or `deny`; a browser is sent back to the page it came from, a JSON client gets the result. */
   @Roles('admin')
-  @Post('prompts/:id/approve')
+  @Post('prompts/:id/:action')
   @HttpCode(200)
-  approve(
+  async decide(
     @Param('id', ParseIntPipe) id: number,
+    @Param('action', new ParseEnumPipe(DecisionAction)) action: DecisionAction,
     @CurrentUser() admin: UserEntity,
     @Req() req: AppRequest,
     @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.decided(req, res, this.moderation.decide(id, 'approved', admin));
-  }
-
-  @Roles('admin')
-  @Post('prompts/:id/deny')
-  @HttpCode(200)
-  deny(
-    @Param('id', ParseIntPipe) id: number,
-    @CurrentUser() admin: UserEntity,
-    @Req() req: AppRequest,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return this.decided(req, res, this.moderation.decide(id, 'denied', admin));
+  ): Promise<Decision | void> {
+    const result = await this.moderation.decide(
+      id,
+      action === DecisionAction.Approve ? 'approved' : 'denied',
+      admin,
+    );
+    if (!prefersHtml(req)) return result;
+    const page = typeof req.query.page === 'string' ? `?page=${encodeURIComponent(req.query.page)}` : '';
+    res.redirect(303, `/admin${page}`);
   }
 
   /** A plain GET, so the link works when opened from a terminal or a QR code. */
@@ -65,12 +68,5 @@ export class AdminController {
   async claim(@Param('token') token: string, @Req() req: AppRequest, @Res() res: Response): Promise<void> {
     await this.claims.claim(req, token);
     res.redirect(303, '/admin');
-  }
-
-  private async decided<T>(req: AppRequest, res: Response, decision: Promise<T>): Promise<T | void> {
-    const result = await decision;
-    if (!prefersHtml(req)) return result;
-    const page = typeof req.query.page === 'string' ? `?page=${encodeURIComponent(req.query.page)}` : '';
-    res.redirect(303, `/admin${page}`);
   }
 }

@@ -7,6 +7,11 @@ import { RendererLinkService } from '../renderer/renderer-link.service.js';
 
 export const MODERATION_PAGE_SIZE = 50;
 
+export interface Decision {
+  id: number;
+  status: SuggestionStatus;
+}
+
 export interface ModerationPage {
   pending: {
     id: number;
@@ -55,11 +60,7 @@ export class ModerationService {
     };
   }
 
-  async decide(
-    id: number,
-    decision: 'approved' | 'denied',
-    moderator: UserEntity,
-  ): Promise<{ id: number; status: SuggestionStatus }> {
+  async decide(id: number, decision: 'approved' | 'denied', moderator: UserEntity): Promise<Decision> {
     if (await this.suggestions.decide(id, decision, moderator.id)) {
       if (decision === 'approved') this.renderer.nudge();
       return { id, status: decision };
