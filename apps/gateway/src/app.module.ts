@@ -6,6 +6,7 @@ import { ConfigModule } from './config/config.module.js';
 import { GatewayConfig } from './config/gateway.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HomeModule } from './home/home.module.js';
+import { LiveModule } from './live/live.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { SettingsModule } from './settings/settings.module.js';
 import { SuggestionsModule } from './suggestions/suggestions.module.js';
@@ -18,6 +19,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
+        LiveModule,
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'submissions', ttl: 60_000, limit: config.limits.submissionsPerMinute }],
         }),

@@ -1,0 +1,25 @@
+import { Injectable } from '@nestjs/common';
+import { Observable, Subject, filter } from 'rxjs';
+import type { LiveEvent } from './live-events.js';
+
+/**
+ * In-process fan-out of changes to open pages (server-sent events). Producers call `emit` after the change
+ * is in the database, so a page that reloads on an event always finds it there.
+ */
+@Injectable()
+export class LiveEventsService {
+  private readonly events = new Subject<LiveEvent>();
+
+  emit(event: LiveEvent): void {
+    this.events.next(event);
+  }
+
+  all(): Observable<LiveEvent> {
+    return this.events.asObservable();
+  }
+
+  /** Only what concerns one guest: their own prompts, and changes every guest should see (settings). */
+  forUser(userId: number): Observable<LiveEvent> {
+    return this.events.pipe(filter((event) => event.userId === userId || event.type === 'settings.updated'));
+  }
+}
