@@ -15,4 +15,12 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 npm ci --no-fund --no-audit
-npm test
+mkdir -p test-results
+status=0
+npm test -- --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=$?
+# One plain closing line, whatever the runner printed above.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-results/vitest.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' || true
+exit "$status"
