@@ -5,7 +5,10 @@ import { IdentityModule } from '../identity/identity.module.js';
 import { RendererModule } from '../renderer/renderer.module.js';
 import { SuggestionsModule } from '../suggestions/suggestions.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { LiveController } from '../live/live.controller.js';
 import { AdminController } from './admin.controller.js';
+import { RendererPanelController } from './renderer-panel.controller.js';
+import { RendererPanelService } from './renderer-panel.service.js';
 import { ClaimTokenEntity } from './claim-token.entity.js';
 import { ClaimTokensRepository } from './claim-tokens.repository.js';
 import { ClaimService } from './claim.service.js';
@@ -20,8 +23,8 @@ import { ModerationService } from './moderation.service.js';
     SuggestionsModule,
     UsersModule,
   ],
-  controllers: [AdminController],
-  providers: [ClaimTokensRepository, ClaimService, ModerationService],
+  controllers: [AdminController, RendererPanelController, LiveController],
+  providers: [ClaimTokensRepository, ClaimService, ModerationService, RendererPanelService],
   exports: [ClaimService],
 })
 export class AdminModule {}

@@ -3,6 +3,7 @@ import { SUGGESTION_STATUSES, type SuggestionStatus } from '../suggestions/sugge
 import { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { toColourView } from '../home/home.service.js';
+import { LiveEventsService } from '../live/live-events.service.js';
 import { RendererLinkService } from '../renderer/renderer-link.service.js';
 
 export const MODERATION_PAGE_SIZE = 50;
@@ -33,6 +34,7 @@ export class ModerationService {
   constructor(
     private readonly suggestions: SuggestionsRepository,
     private readonly renderer: RendererLinkService,
+    private readonly live: LiveEventsService,
   ) {}
 
   async page(requested: number): Promise<ModerationPage> {
@@ -61,11 +63,13 @@ export class ModerationService {
   }
 
   async decide(id: number, decision: 'approved' | 'denied', moderator: UserEntity): Promise<Decision> {
-    if (await this.suggestions.decide(id, decision, moderator.id)) {
+    const decided = await this.suggestions.decide(id, decision, moderator.id);
+    const existing = await this.suggestions.findById(id);
+    if (decided && existing) {
       if (decision === 'approved') this.renderer.nudge();
+      this.live.emit({ type: 'suggestion.status', userId: existing.userId, id, status: decision });
       return { id, status: decision };
     }
-    const existing = await this.suggestions.findById(id);
     if (!existing) throw new NotFoundException(`There is no prompt #${id}.`);
     throw new ConflictException(`Prompt #${id} was already decided (${existing.status}).`);
   }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 import { Observable, Subject, filter } from 'rxjs';
 import type { LiveEvent } from './live-events.js';
 
@@ -7,7 +7,7 @@ import type { LiveEvent } from './live-events.js';
  * is in the database, so a page that reloads on an event always finds it there.
  */
 @Injectable()
-export class LiveEventsService {
+export class LiveEventsService implements BeforeApplicationShutdown {
   private readonly events = new Subject<LiveEvent>();
 
   emit(event: LiveEvent): void {
@@ -16,6 +16,11 @@ export class LiveEventsService {
 
   all(): Observable<LiveEvent> {
     return this.events.asObservable();
+  }
+
+  /** Ends every open stream, so the HTTP server can close instead of waiting on event-stream connections. */
+  beforeApplicationShutdown(): void {
+    this.events.complete();
   }
 
   /** Only what concerns one guest: their own prompts, and changes every guest should see (settings). */

@@ -15,7 +15,13 @@ export type LiveEvent =
         author: { id: number; colourName: string; colourHex: string };
       };
     }
-  | { type: 'suggestion.status'; userId: number | null; id: number; status: SuggestionStatus; reason?: string | null }
+  | {
+      type: 'suggestion.status';
+      userId: number | null;
+      id: number;
+      status: SuggestionStatus;
+      reason?: string | null;
+    }
   | { type: 'suggestion.removed'; userId: number | null; id: number }
   | { type: 'renderer.status'; userId: null }
   | { type: 'settings.updated'; userId: null };

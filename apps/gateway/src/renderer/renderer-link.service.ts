@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { RendererPattern, type RenderJob, type RenderResult, type RendererStatus } from '#contracts';
+import { LiveEventsService } from '../live/live-events.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { SuggestionsRepository, UNFINISHED_STATUSES } from '../suggestions/suggestions.repository.js';
 import { RenderOutputService } from './render-output.service.js';
@@ -39,6 +40,7 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
     private readonly suggestions: SuggestionsRepository,
     private readonly output: RenderOutputService,
     private readonly settings: SettingsService,
+    private readonly live: LiveEventsService,
   ) {
     this.client.onLinkDropped(() => this.linkLost());
   }
@@ -103,6 +105,13 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
         }));
         const { accepted } = await this.client.send(RendererPattern.Enqueue, { jobs });
         await this.suggestions.markQueued(accepted);
+        const owners = new Map(batch.map((suggestion) => [suggestion.id, suggestion]));
+        for (const id of accepted) {
+          const suggestion = owners.get(id);
+          if (suggestion?.status === 'approved') {
+            this.live.emit({ type: 'suggestion.status', userId: suggestion.userId, id, status: 'queued' });
+          }
+        }
         if (batch.length < DISPATCH_BATCH) break;
       }
       if (resync) this.logger.log('Renderer is in sync: every approved prompt has been handed over.');
@@ -122,7 +131,16 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
           this.logger.log(`Renderer connected (${status.backendDescription}).`);
           this.state = 'connected';
         }
-        if (status.current) await this.suggestions.markRendering(status.current.promptId);
+        if (status.current && (await this.suggestions.markRendering(status.current.promptId))) {
+          const rendering = await this.suggestions.findById(status.current.promptId);
+          this.live.emit({
+            type: 'suggestion.status',
+            userId: rendering?.userId ?? null,
+            id: status.current.promptId,
+            status: 'rendering',
+          });
+        }
+        this.live.emit({ type: 'renderer.status', userId: null });
         await this.dispatch();
         delay = RETRY_MIN_MS;
         await this.sleep(STATUS_INTERVAL_MS);
@@ -169,6 +187,13 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
     if (!suggestion || !UNFINISHED_STATUSES.includes(suggestion.status)) return;
     if (result.status === 'failed') {
       await this.suggestions.markFailed(result.promptId, result.reason);
+      this.live.emit({
+        type: 'suggestion.status',
+        userId: suggestion.userId,
+        id: suggestion.id,
+        status: 'failed',
+        reason: result.reason,
+      });
       this.logger.warn(
         `Prompt #${result.promptId} failed after ${result.attempts} attempt(s): ${result.reason}`,
       );
@@ -176,7 +201,14 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
     }
     const renderedAt = new Date();
     const imageFile = await this.output.store(suggestion, result, renderedAt);
-    await this.suggestions.markRendered(result.promptId, { seed: result.seed, imageFile }, renderedAt);
+    if (await this.suggestions.markRendered(result.promptId, { seed: result.seed, imageFile }, renderedAt)) {
+      this.live.emit({
+        type: 'suggestion.status',
+        userId: suggestion.userId,
+        id: suggestion.id,
+        status: 'rendered',
+      });
+    }
   }
 
   private linkLost(): void {

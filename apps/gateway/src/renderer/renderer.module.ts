@@ -8,6 +8,6 @@ import { RendererClient } from './renderer.client.js';
 @Module({
   imports: [SuggestionsModule, SettingsModule],
   providers: [RendererClient, RendererLinkService, RenderOutputService],
-  exports: [RendererLinkService],
+  exports: [RendererLinkService, RendererClient],
 })
 export class RendererModule {}

@@ -103,16 +103,57 @@ export class SuggestionsRepository {
     });
   }
 
-  /** Used when a guest is banned: everything they still have waiting is denied. */
-  denyPendingOfUser(userId: number, deciderId: number, now = new Date()): Promise<number> {
-    return this.writer.write(async (manager) => {
-      const result = await manager.update(
+  /**
+   * Used when a guest is banned: everything they still have waiting is denied. Returns the ids, so each
+   * change can be announced; select and update run in one transaction, so the two lists agree.
+   */
+  denyPendingOfUser(userId: number, deciderId: number, now = new Date()): Promise<number[]> {
+    return this.writer.transaction(async (manager) => {
+      const waiting = await manager.find(SuggestionEntity, {
+        select: { id: true },
+        where: { userId, status: 'pending' },
+        order: { id: 'ASC' },
+      });
+      if (waiting.length === 0) return [];
+      const ids = waiting.map((row) => row.id);
+      await manager.update(
         SuggestionEntity,
-        { userId, status: 'pending' },
+        { id: In(ids), status: 'pending' },
         { status: 'denied', decidedAt: now, decidedById: deciderId },
       );
-      return result.affected ?? 0;
+      return ids;
     });
+  }
+
+  /** Status counts for a page of users in one grouped query (on the user index), not one query per user. */
+  async countByStatusForUsers(userIds: number[]): Promise<Map<number, Record<SuggestionStatus, number>>> {
+    const counts = new Map<number, Record<SuggestionStatus, number>>();
+    for (const id of userIds) counts.set(id, emptyStatusCounts());
+    if (userIds.length === 0) return counts;
+    const rows: { userId: number; status: SuggestionStatus; n: number }[] = await this.suggestions
+      .createQueryBuilder('s')
+      .select('s.user_id', 'userId')
+      .addSelect('s.status', 'status')
+      .addSelect('COUNT(*)', 'n')
+      .where('s.user_id IN (:...userIds)', { userIds })
+      .groupBy('s.user_id')
+      .addGroupBy('s.status')
+      .getRawMany();
+    for (const row of rows) {
+      const forUser = counts.get(Number(row.userId));
+      if (forUser && row.status in forUser) forUser[row.status] = Number(row.n);
+    }
+    return counts;
+  }
+
+  /** Every prompt of a user with its image file, if one was stored: what deleting the user must remove. */
+  async listIdsAndImageFilesOfUser(userId: number): Promise<{ id: number; imageFile: string | null }[]> {
+    const rows = await this.suggestions.find({
+      select: { id: true, imageFile: true },
+      where: { userId },
+      order: { id: 'ASC' },
+    });
+    return rows.map((row) => ({ id: row.id, imageFile: row.imageFile }));
   }
 
   /** Prompts the renderer should have, oldest first, with their authors (for the colour). */
@@ -185,6 +226,40 @@ export class SuggestionsRepository {
       return (result.affected ?? 0) > 0;
     });
   }
+
+  /** The latest failures, newest first, for the renderer panel. */
+  listRecentFailed(limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: 'failed' },
+      order: { failedAt: 'DESC', id: 'DESC' },
+      take: limit,
+    });
+  }
+
+  /** The latest renders, newest first, for the renderer panel's thumbnails. */
+  listRecentRendered(limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: 'rendered' },
+      order: { renderedAt: 'DESC', id: 'DESC' },
+      take: limit,
+    });
+  }
+
+  /** A failed prompt goes back to approved, so the dispatcher sends it again. */
+  retryFailed(id: number): Promise<boolean> {
+    return this.writer.write(async (manager) => {
+      const result = await manager.update(
+        SuggestionEntity,
+        { id, status: 'failed' },
+        { status: 'approved', failedAt: null, failureReason: null, queuedAt: null, renderingAt: null },
+      );
+      return (result.affected ?? 0) > 0;
+    });
+  }
+}
+
+export function emptyStatusCounts(): Record<SuggestionStatus, number> {
+  return { pending: 0, approved: 0, denied: 0, queued: 0, rendering: 0, rendered: 0, failed: 0 };
 }
 
 /** Approved but not yet rendered or failed: what the renderer must have. */

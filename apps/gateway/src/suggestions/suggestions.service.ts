@@ -5,6 +5,7 @@ import {
   HttpStatus,
   Injectable,
 } from '@nestjs/common';
+import { LiveEventsService } from '../live/live-events.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import type { CreateSuggestionDto } from './dto/create-suggestion.dto.js';
@@ -19,6 +20,7 @@ export class SuggestionsService {
   constructor(
     private readonly repository: SuggestionsRepository,
     private readonly settings: SettingsService,
+    private readonly live: LiveEventsService,
   ) {}
 
   async submit(user: UserEntity, input: CreateSuggestionDto): Promise<SuggestionEntity> {
@@ -40,6 +42,19 @@ export class SuggestionsService {
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
+    this.live.emit({
+      type: 'suggestion.created',
+      userId: user.id,
+      suggestion: {
+        id: created.id,
+        prompt: created.prompt,
+        width: created.width,
+        height: created.height,
+        status: created.status,
+        submittedAt: created.submittedAt.toISOString(),
+        author: { id: user.id, colourName: user.colourName, colourHex: user.colourHex },
+      },
+    });
     return created;
   }
 
