@@ -4,6 +4,8 @@ import type { Benchmark, QualityCheck } from './lib/benchmark.js';
 import { printTable } from './lib/table.js';
 import { httpBenchmark } from './http.bench.js';
 import { identifyBenchmark } from './identify.bench.js';
+import { busyBenchmark, pipelineBenchmark } from './pipeline.bench.js';
+import { rendererMemoryBenchmark } from './renderer-memory.bench.js';
 
 /**
  * `npm run bench` runs every benchmark in order; `node dist/bench/run.js NAME…` runs the named ones.
@@ -11,7 +13,13 @@ import { identifyBenchmark } from './identify.bench.js';
  * To add a benchmark, append it here. BENCH_CPU_PROF_DIR=dir makes each server under test (child process)
  * write a V8 CPU profile there.
  */
-const BENCHMARKS: Benchmark[] = [identifyBenchmark, httpBenchmark];
+const BENCHMARKS: Benchmark[] = [
+  identifyBenchmark,
+  httpBenchmark,
+  pipelineBenchmark,
+  busyBenchmark,
+  rendererMemoryBenchmark,
+];
 
 // Express reads NODE_ENV from the real environment (it turns on view caching); production runs with it.
 process.env.NODE_ENV = 'production';
