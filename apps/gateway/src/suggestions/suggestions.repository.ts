@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, MoreThan, Repository } from 'typeorm';
+import { In, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import { SerialWriter } from '../database/serial-writer.js';
 import { toSqliteDate } from '../users/users.repository.js';
 import { SuggestionEntity, SuggestionStatus } from './suggestion.entity.js';
@@ -168,6 +168,26 @@ export class SuggestionsRepository {
 
   findWithAuthor(id: number): Promise<SuggestionEntity | null> {
     return this.suggestions.findOne({ where: { id }, relations: { user: true } });
+  }
+
+  /** The show: rendered prompts with their authors, in submission order, after a given id. */
+  listRenderedWithAuthors(afterId: number, limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: 'rendered', id: MoreThan(afterId), imageFile: Not(IsNull()) },
+      relations: { user: true },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** Every prompt with its author, a page at a time in id order (the export). */
+  listAllWithAuthors(afterId: number, limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { id: MoreThan(afterId) },
+      relations: { user: true },
+      order: { id: 'ASC' },
+      take: limit,
+    });
   }
 
   markQueued(ids: number[], now = new Date()): Promise<void> {
