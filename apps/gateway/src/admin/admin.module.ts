@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { RendererModule } from '../renderer/renderer.module.js';
+import { SettingsModule } from '../settings/settings.module.js';
 import { SuggestionsModule } from '../suggestions/suggestions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { LiveController } from '../live/live.controller.js';
@@ -20,6 +21,7 @@ import { ModerationService } from './moderation.service.js';
     AuthModule,
     IdentityModule,
     RendererModule,
+    SettingsModule,
     SuggestionsModule,
     UsersModule,
   ],

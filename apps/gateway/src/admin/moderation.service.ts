@@ -5,6 +5,7 @@ import type { UserEntity } from '../users/user.entity.js';
 import { toColourView } from '../home/home.service.js';
 import { LiveEventsService } from '../live/live-events.service.js';
 import { RendererLinkService } from '../renderer/renderer-link.service.js';
+import { SettingsService } from '../settings/settings.service.js';
 
 export const MODERATION_PAGE_SIZE = 50;
 
@@ -27,6 +28,8 @@ export interface ModerationPage {
   pages: number;
   previousPage: number | null;
   nextPage: number | null;
+  /** The Reveal switch's state. */
+  revealed: boolean;
 }
 
 @Injectable()
@@ -35,6 +38,7 @@ export class ModerationService {
     private readonly suggestions: SuggestionsRepository,
     private readonly renderer: RendererLinkService,
     private readonly live: LiveEventsService,
+    private readonly settings: SettingsService,
   ) {}
 
   async page(requested: number): Promise<ModerationPage> {
@@ -59,6 +63,7 @@ export class ModerationService {
       pages,
       previousPage: page > 1 ? page - 1 : null,
       nextPage: page < pages ? page + 1 : null,
+      revealed: (await this.settings.get()).revealed,
     };
   }
 
