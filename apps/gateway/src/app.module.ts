@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module.js';
+import { AdminSettingsModule } from './admin-settings/admin-settings.module.js';
+import { AdminUsersModule } from './admin-users/admin-users.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { GatewayConfig } from './config/gateway.config.js';
@@ -29,6 +31,8 @@ export class AppModule {
         HomeModule,
         SuggestionsModule,
         AdminModule,
+        AdminUsersModule,
+        AdminSettingsModule,
       ],
     };
   }

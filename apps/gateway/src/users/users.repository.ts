@@ -101,6 +101,36 @@ export class UsersRepository {
     this.cache.delete(userId);
   }
 
+  /**
+   * Deletes a user. The foreign keys (ON DELETE CASCADE) take their prompts, fingerprint links and enrolled
+   * devices with them in the same statement; a session still naming them finds no user and starts afresh.
+   */
+  async deleteById(userId: number): Promise<boolean> {
+    const deleted = await this.writer.write(async (manager) => {
+      const result = await manager.delete(UserEntity, { id: userId });
+      return (result.affected ?? 0) > 0;
+    });
+    this.cache.delete(userId);
+    return deleted;
+  }
+
+  /** One page of users in joining order, for the admin; `colourSearch` matches any part of the colour name. */
+  listPage(offset: number, limit: number, colourSearch = ''): Promise<UserEntity[]> {
+    return this.matching(colourSearch).orderBy('user.id', 'ASC').offset(offset).limit(limit).getMany();
+  }
+
+  countMatching(colourSearch = ''): Promise<number> {
+    return this.matching(colourSearch).getCount();
+  }
+
+  private matching(colourSearch: string) {
+    const query = this.users.createQueryBuilder('user');
+    if (!colourSearch) return query;
+    // LIKE wildcards typed by the admin are matched literally.
+    const pattern = `%${colourSearch.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+    return query.where("user.colour_name LIKE :pattern ESCAPE '\\'", { pattern });
+  }
+
   async hasRole(role: UserRole): Promise<boolean> {
     return (await this.users.countBy({ role })) > 0;
   }

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { SettingsModule } from '../settings/settings.module.js';
+import { AdminSettingsController } from './admin-settings.controller.js';
+import { AdminSettingsService } from './admin-settings.service.js';
+
+@Module({
+  imports: [SettingsModule],
+  controllers: [AdminSettingsController],
+  providers: [AdminSettingsService],
+})
+export class AdminSettingsModule {}

@@ -1,0 +1,65 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { LiveEventsService } from '../live/live-events.service.js';
+import { SettingsService, type Settings } from '../settings/settings.service.js';
+import {
+  formValuesFromInput,
+  formValuesOf,
+  toSettingsFormView,
+  toSettingsView,
+  type SettingsFormView,
+  type SettingsView,
+} from './admin-settings.view.js';
+import {
+  settingsFieldErrors,
+  UpdateSettingsSchema,
+  type SettingsFieldError,
+} from './dto/update-settings.dto.js';
+
+/** A 400 that keeps each field's message, so the form can show them beside the fields. */
+export class InvalidSettingsException extends BadRequestException {
+  constructor(readonly fieldErrors: SettingsFieldError[]) {
+    super(fieldErrors.map((item) => item.message).join(' '));
+  }
+}
+
+/** The host's settings page: read, validate and store the settings, and tell open pages at once. */
+@Injectable()
+export class AdminSettingsService {
+  constructor(
+    private readonly settings: SettingsService,
+    private readonly live: LiveEventsService,
+  ) {}
+
+  async current(): Promise<SettingsView> {
+    return toSettingsView(await this.settings.get());
+  }
+
+  async form(): Promise<SettingsFormView> {
+    return toSettingsFormView(formValuesOf(await this.settings.get()));
+  }
+
+  /** The form again, as it was sent, with the messages from a rejected save. */
+  async rejectedForm(input: unknown, errors: SettingsFieldError[]): Promise<SettingsFormView> {
+    const stored = formValuesOf(await this.settings.get());
+    return toSettingsFormView(formValuesFromInput(input, stored), errors);
+  }
+
+  /**
+   * Validates everything before storing anything, so a bad field changes nothing. The generation
+   * settings reach the renderer with the next job (RendererLinkService reads them per dispatch).
+   */
+  async save(input: unknown): Promise<SettingsView> {
+    const parsed = UpdateSettingsSchema.safeParse(input ?? {});
+    if (!parsed.success) throw new InvalidSettingsException(settingsFieldErrors(parsed.error));
+    const { steps, cfgScale, sampler, negativePrompt, model, ...rest } = parsed.data;
+    const patch: Partial<Settings> = { ...rest };
+    const generation = { steps, cfgScale, sampler, negativePrompt, model };
+    const given = Object.fromEntries(Object.entries(generation).filter(([, value]) => value !== undefined));
+    if (Object.keys(given).length > 0) {
+      patch.generation = { ...(await this.settings.generation()), ...given };
+    }
+    const saved = await this.settings.update(patch);
+    this.live.emit({ type: 'settings.updated', userId: null });
+    return toSettingsView(saved);
+  }
+}

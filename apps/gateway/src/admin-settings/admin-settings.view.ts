@@ -1,0 +1,147 @@
+import type { Settings } from '../settings/settings.service.js';
+import {
+  SIZE_MAX,
+  SIZE_MIN,
+  type SettingsField,
+  type SettingsFieldError,
+} from './dto/update-settings.dto.js';
+
+/** What JSON clients read and send: the same flat fields as the form. */
+export interface SettingsView {
+  submissionsOpen: boolean;
+  allowedSizes: number[];
+  maxPendingPerGuest: number;
+  steps: number;
+  cfgScale: number;
+  sampler: string;
+  negativePrompt: string;
+  model: string;
+}
+
+export function toSettingsView(settings: Settings): SettingsView {
+  return {
+    submissionsOpen: settings.submissionsOpen,
+    allowedSizes: [...settings.allowedSizes],
+    maxPendingPerGuest: settings.maxPendingPerGuest,
+    steps: settings.generation.steps,
+    cfgScale: settings.generation.cfgScale,
+    sampler: settings.generation.sampler,
+    negativePrompt: settings.generation.negativePrompt,
+    model: settings.generation.model,
+  };
+}
+
+/** Samplers of AUTOMATIC1111 ≥ 1.9 (and Forge); a scheduler may follow the name ("DPM++ 2M Karras"). */
+export const COMMON_SAMPLERS = [
+  'DPM++ 2M',
+  'DPM++ 2M Karras',
+  'DPM++ SDE',
+  'DPM++ SDE Karras',
+  'DPM++ 2M SDE',
+  'DPM++ 2M SDE Karras',
+  'DPM++ 2S a',
+  'DPM++ 3M SDE',
+  'Euler a',
+  'Euler',
+  'LMS',
+  'Heun',
+  'DPM2',
+  'DPM2 a',
+  'DPM fast',
+  'DPM adaptive',
+  'Restart',
+  'DDIM',
+  'PLMS',
+  'UniPC',
+  'LCM',
+] as const;
+
+/** The grid of sizes offered as checkboxes: multiples of 64 from 256 to 2048. */
+export const SIZE_GRID = Array.from({ length: (SIZE_MAX - SIZE_MIN) / 64 + 1 }, (_, i) => SIZE_MIN + i * 64);
+
+/** The form's fields as text, from the stored settings or from a submission that failed validation. */
+export interface SettingsFormValues {
+  submissionsOpen: boolean;
+  sizes: number[];
+  otherSizes: string;
+  maxPendingPerGuest: string;
+  steps: string;
+  cfgScale: string;
+  sampler: string;
+  negativePrompt: string;
+  model: string;
+}
+
+export interface SettingsFormView extends Omit<SettingsFormValues, 'sizes'> {
+  sizeOptions: { value: number; checked: boolean }[];
+  samplers: readonly string[];
+  models: string[];
+  errors: SettingsFieldError[];
+  /** The message for each field that has one, for `aria-invalid` and the text under the field. */
+  error: Partial<Record<SettingsField, string>>;
+}
+
+export function formValuesOf(settings: Settings): SettingsFormValues {
+  const view = toSettingsView(settings);
+  return {
+    submissionsOpen: view.submissionsOpen,
+    sizes: view.allowedSizes,
+    otherSizes: '',
+    maxPendingPerGuest: String(view.maxPendingPerGuest),
+    steps: String(view.steps),
+    cfgScale: String(view.cfgScale),
+    sampler: view.sampler,
+    negativePrompt: view.negativePrompt,
+    model: view.model,
+  };
+}
+
+/** A rejected submission is shown again as typed, so the admin fixes one field instead of starting over. */
+export function formValuesFromInput(input: unknown, fallback: SettingsFormValues): SettingsFormValues {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return fallback;
+  const body = input as Record<string, unknown>;
+  const last = (key: string): unknown =>
+    Array.isArray(body[key]) ? (body[key] as unknown[]).at(-1) : body[key];
+  const textOf = (key: string, otherwise: string): string => {
+    const value = last(key);
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : otherwise;
+  };
+  const ticked = (Array.isArray(body.allowedSizes) ? body.allowedSizes : [body.allowedSizes])
+    .map(Number)
+    .filter((size) => Number.isInteger(size) && size >= SIZE_MIN && size <= SIZE_MAX);
+  return {
+    submissionsOpen:
+      'submissionsOpen' in body
+        ? ['on', 'true', '1', 'yes'].includes(String(last('submissionsOpen')).toLowerCase())
+        : fallback.submissionsOpen,
+    sizes: 'allowedSizes' in body ? ticked : fallback.sizes,
+    otherSizes: textOf('otherSizes', fallback.otherSizes),
+    maxPendingPerGuest: textOf('maxPendingPerGuest', fallback.maxPendingPerGuest),
+    steps: textOf('steps', fallback.steps),
+    cfgScale: textOf('cfgScale', fallback.cfgScale),
+    sampler: textOf('sampler', fallback.sampler),
+    negativePrompt: textOf('negativePrompt', fallback.negativePrompt),
+    model: textOf('model', fallback.model),
+  };
+}
+
+export function toSettingsFormView(
+  values: SettingsFormValues,
+  errors: SettingsFieldError[] = [],
+): SettingsFormView {
+  const { sizes, ...rest } = values;
+  const checked = new Set(sizes);
+  // The grid, plus any size in use that is not on it (a multiple of 8, say 520), so nothing is hidden.
+  const options = [...new Set([...SIZE_GRID, ...sizes])].sort((a, b) => a - b);
+  const error: Partial<Record<SettingsField, string>> = {};
+  for (const item of errors) if (item.field) error[item.field] = item.message;
+  return {
+    ...rest,
+    sizeOptions: options.map((value) => ({ value, checked: checked.has(value) })),
+    samplers: COMMON_SAMPLERS,
+    // Listing the server's checkpoints (/sdapi/v1/sd-models via the renderer) is left for later.
+    models: values.model ? [values.model] : [],
+    errors,
+    error,
+  };
+}

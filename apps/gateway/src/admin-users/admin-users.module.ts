@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { SuggestionsModule } from '../suggestions/suggestions.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AdminUsersController } from './admin-users.controller.js';
+import { AdminUsersService } from './admin-users.service.js';
+import { UserFilesService } from './user-files.service.js';
+
+@Module({
+  imports: [UsersModule, SuggestionsModule],
+  controllers: [AdminUsersController],
+  providers: [AdminUsersService, UserFilesService],
+})
+export class AdminUsersModule {}

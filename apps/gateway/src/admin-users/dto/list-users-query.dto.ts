@@ -1,0 +1,20 @@
+import { Transform, Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+
+export const COLOUR_SEARCH_MAX = 60;
+
+export class ListUsersQueryDto {
+  @IsOptional()
+  @Min(1, { message: 'Page must be 1 or more.' })
+  @IsInt({ message: 'Page must be a whole number.' })
+  @Type(() => Number)
+  page?: number;
+
+  @IsOptional()
+  @MaxLength(COLOUR_SEARCH_MAX, {
+    message: `A colour search can be at most ${COLOUR_SEARCH_MAX} characters.`,
+  })
+  @IsString({ message: 'A colour search must be text.' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  q?: string;
+}
