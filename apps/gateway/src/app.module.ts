@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { GatewayConfig } from './config/gateway.config.js';
 import { DatabaseModule } from './database/database.module.js';
+import { GalleryModule } from './gallery/gallery.module.js';
 import { HomeModule } from './home/home.module.js';
 import { LiveModule } from './live/live.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         AdminModule,
         AdminUsersModule,
         AdminSettingsModule,
+        GalleryModule,
       ],
     };
   }

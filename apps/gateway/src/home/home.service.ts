@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AppRequest } from '../common/app-request.js';
+import { hasServableImage } from '../gallery/image-files.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { PROMPT_MAX_LENGTH } from '../suggestions/dto/create-suggestion.dto.js';
@@ -56,7 +57,11 @@ export class HomeService {
         canSubmit: settings.submissionsOpen && !user.banned,
         sizes: settings.allowedSizes.map((value) => ({ value, selected: value === defaultSize })),
         promptMax: PROMPT_MAX_LENGTH,
-        prompts: own.map(toSuggestionView),
+        prompts: own.map((suggestion) => ({
+          ...toSuggestionView(suggestion),
+          // After the reveal a guest sees their own images; /images/:id checks the same rule again.
+          showImage: settings.revealed && hasServableImage(suggestion),
+        })),
         isStaff: user.role === 'admin' || user.role === 'moderator',
       },
     };
