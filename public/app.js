@@ -32,3 +32,19 @@
     welcome.showModal();
   }
 })();
+
+// A guest's own prompts change status live (approved, queued, rendering, rendered…).
+(() => {
+  const list = document.querySelector('#your-prompts');
+  if (!list || typeof EventSource !== 'function') return;
+  const events = new EventSource('/events');
+  events.addEventListener('suggestion.status', (event) => {
+    const { id, status } = JSON.parse(event.data);
+    const chip = document.querySelector(`.prompt-item[data-prompt-id="${Number(id)}"] .status`);
+    if (!chip) return;
+    chip.textContent = status;
+    chip.className = `status status-${status}`;
+  });
+  // The host changed something every guest sees (the reveal, sizes, submissions open or closed).
+  events.addEventListener('settings.updated', () => location.reload());
+})();

@@ -18,7 +18,14 @@ import type { AppRequest } from '../common/app-request.js';
 import { prefersHtml } from '../common/respond.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { ClaimService } from './claim.service.js';
+import { RendererPanelService, type RendererPanel } from './renderer-panel.service.js';
 import { ModerationService, type Decision, type ModerationPage } from './moderation.service.js';
+
+enum AdminFragment {
+  Queue = 'queue',
+  Counts = 'counts',
+  Renderer = 'renderer',
+}
 
 enum DecisionAction {
   Approve = 'approve',
@@ -30,6 +37,7 @@ export class AdminController {
   constructor(
     private readonly moderation: ModerationService,
     private readonly claims: ClaimService,
+    private readonly panel: RendererPanelService,
   ) {}
 
   @Roles('admin')
@@ -37,8 +45,27 @@ export class AdminController {
   @Render('admin/moderation')
   async index(
     @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
-  ): Promise<ModerationPage & { title: string }> {
-    return { title: 'Moderation', ...(await this.moderation.page(page)) };
+  ): Promise<ModerationPage & { title: string; panel: RendererPanel; isStaff: boolean }> {
+    const [moderation, panel] = await Promise.all([this.moderation.page(page), this.panel.snapshot()]);
+    return { title: 'Moderation', isStaff: true, ...moderation, panel };
+  }
+
+  /**
+   * Parts of the admin page, re-fetched by public/admin.js when a live event says they changed: the same
+   * templates as the full page, so there is one way to draw them (and Handlebars escapes them).
+   */
+  @Roles('admin')
+  @Get('fragments/:part')
+  async fragment(
+    @Param('part', new ParseEnumPipe(AdminFragment)) part: AdminFragment,
+    @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
+    @Res() res: Response,
+  ): Promise<void> {
+    const model =
+      part === AdminFragment.Renderer
+        ? { panel: await this.panel.snapshot() }
+        : await this.moderation.page(page);
+    res.render(`fragments/admin-${part}`, { ...model, layout: false });
   }
 
   /** `approve` or `deny`; a browser is sent back to the page it came from, a JSON client gets the result. */

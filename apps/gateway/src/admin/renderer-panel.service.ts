@@ -30,6 +30,7 @@ export interface RendererPanel {
     etaSeconds: number | null;
     attempt: number;
   } | null;
+  waiting: { id: number; prompt: string }[];
   failed: { id: number; prompt: string; reason: string | null }[];
   recent: { id: number; prompt: string }[];
   counts: Record<SuggestionStatus, number>;
@@ -47,7 +48,8 @@ export class RendererPanelService {
 
   async snapshot(): Promise<RendererPanel> {
     const { state, status } = this.link.link;
-    const [failed, recent, counts] = await Promise.all([
+    const [waiting, failed, recent, counts] = await Promise.all([
+      this.suggestions.listForDispatch(['approved', 'queued'], 0, RECENT),
       this.suggestions.listRecentFailed(RECENT),
       this.suggestions.listRecentRendered(RECENT),
       this.suggestions.countByStatus(),
@@ -72,6 +74,7 @@ export class RendererPanelService {
             attempt: status.current.attempt,
           }
         : null,
+      waiting: waiting.map((row) => ({ id: row.id, prompt: row.prompt })),
       failed: failed.map((row) => ({ id: row.id, prompt: row.prompt, reason: row.failureReason })),
       recent: recent.map((row) => ({ id: row.id, prompt: row.prompt })),
       counts,

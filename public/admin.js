@@ -1,0 +1,99 @@
+// The host's page, live: server-sent events say what changed; the changed parts are re-fetched as HTML
+// fragments drawn by the same templates as the page (so everything stays escaped by the server).
+(() => {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+  const queue = document.querySelector('[data-live-queue]');
+  const counts = document.querySelector('[data-live-counts]');
+  const renderer = document.querySelector('[data-live-renderer]');
+  const page = queue?.dataset.page ?? '1';
+
+  const refreshing = new Map();
+  function refresh(part, target) {
+    if (!target || refreshing.get(part)) return;
+    refreshing.set(part, true);
+    // Keep the host's place: do not redraw the queue while a button in it has focus.
+    if (part === 'queue' && target.contains(document.activeElement) && document.activeElement !== document.body) {
+      refreshing.set(part, false);
+      setTimeout(() => refresh(part, target), 1000);
+      return;
+    }
+    fetch(`/admin/fragments/${part}?page=${encodeURIComponent(page)}`, { headers: { Accept: 'text/html' } })
+      .then((res) => (res.ok ? res.text() : Promise.reject(new Error(String(res.status)))))
+      .then((html) => {
+        target.innerHTML = html;
+      })
+      .catch(() => undefined)
+      .finally(() => refreshing.set(part, false));
+  }
+
+  function refreshModeration() {
+    refresh('queue', queue);
+    refresh('counts', counts);
+  }
+
+  if (typeof EventSource === 'function') {
+    const events = new EventSource('/admin/events');
+    events.addEventListener('suggestion.created', refreshModeration);
+    events.addEventListener('suggestion.status', refreshModeration);
+    events.addEventListener('suggestion.removed', refreshModeration);
+    events.addEventListener('renderer', () => refresh('renderer', renderer));
+    // After a gateway restart EventSource reconnects by itself; redraw what may have changed meanwhile.
+    events.addEventListener('open', () => {
+      refreshModeration();
+      refresh('renderer', renderer);
+    });
+  }
+
+  // Decide without reloading the page; the form still works without this script.
+  document.addEventListener('submit', async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.action.includes('/admin/')) return;
+    if (form.dataset.plain !== undefined) return;
+    event.preventDefault();
+    const button = form.querySelector('button');
+    if (button) button.disabled = true;
+    try {
+      const res = await fetch(form.action, { method: 'POST', headers: { Accept: 'application/json', 'x-csrf-token': csrf } });
+      // Decided (or already decided elsewhere): the row goes at once; the refresh below confirms it.
+      if (res.ok || res.status === 409) form.closest('.queue-item')?.remove();
+      if (!res.ok) {
+        const body = await res.json().catch(() => ({}));
+        showMessage(body.message ?? `Something went wrong (${res.status}).`);
+      }
+    } catch {
+      showMessage('The gateway did not answer. Check the connection and try again.');
+    } finally {
+      refreshModeration();
+      refresh('renderer', renderer);
+    }
+  });
+
+  // Keyboard: A approves and D denies the oldest prompt on the page.
+  document.addEventListener('keydown', (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLSelectElement) return;
+    const key = event.key.toLowerCase();
+    if (key !== 'a' && key !== 'd') return;
+    const oldest = queue?.querySelector('.queue-item');
+    const button = oldest?.querySelector(key === 'a' ? 'button.approve' : 'button.deny');
+    if (button && !button.disabled) {
+      event.preventDefault();
+      button.closest('form')?.requestSubmit();
+    }
+  });
+
+  let messageTimer;
+  function showMessage(text) {
+    let box = document.querySelector('[data-admin-message]');
+    if (!box) {
+      box = document.createElement('p');
+      box.className = 'notice floating';
+      box.setAttribute('role', 'alert');
+      box.dataset.adminMessage = '';
+      document.body.append(box);
+    }
+    box.textContent = text;
+    clearTimeout(messageTimer);
+    messageTimer = setTimeout(() => box.remove(), 6000);
+  }
+})();
