@@ -29,6 +29,8 @@ export async function createGatewayApp(
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
     logger: options.logger ?? ['log', 'warn', 'error'],
+    // Event streams and keep-alive connections would otherwise hold a shutdown open for seconds.
+    forceCloseConnections: true,
   });
   // One hop: the proxy in front of us. Off by default, so X-Forwarded-For from a client means nothing.
   app.set('trust proxy', config.trustProxy ? 1 : false);
