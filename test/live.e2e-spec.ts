@@ -276,6 +276,21 @@ describe('renderer panel controls (HTTP)', () => {
     ).toBe(404);
   });
 
+  it("shows a QR code of the guest link: with no PUBLIC_URL, this machine's network address, not localhost", async () => {
+    const page = await admin.get('/admin').set('Accept', HTML);
+    expect(page.text).toContain('src="/admin/qr.svg"');
+    const port = new URL(gateway.url).port;
+    const shown = /Scan to join, or open <a href="(http:\/\/[\d.]+:(\d+)\/)">/.exec(page.text);
+    expect(shown?.[2]).toBe(port);
+    const qr = await admin.get('/admin/qr.svg');
+    expect(qr.status).toBe(200);
+    expect(qr.headers['content-type']).toMatch(/image\/svg\+xml/);
+    expect(String(qr.body ?? qr.text)).toMatch(/<svg[\s\S]*<path/);
+    const g = browser(gateway.url, 'Phone/qr-snoop');
+    await openHome(g);
+    expect((await g.get('/admin/qr.svg')).status).toBe(403);
+  });
+
   it('answers 503 to pause while the renderer is unreachable', async () => {
     const res = await admin
       .post('/admin/renderer/pause')

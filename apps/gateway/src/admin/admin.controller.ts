@@ -18,6 +18,7 @@ import type { AppRequest } from '../common/app-request.js';
 import { prefersHtml } from '../common/respond.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { ClaimService } from './claim.service.js';
+import { GuestLinkService } from './guest-link.service.js';
 import { RendererPanelService, type RendererPanel } from './renderer-panel.service.js';
 import { ModerationService, type Decision, type ModerationPage } from './moderation.service.js';
 
@@ -38,6 +39,7 @@ export class AdminController {
     private readonly moderation: ModerationService,
     private readonly claims: ClaimService,
     private readonly panel: RendererPanelService,
+    private readonly guestLink: GuestLinkService,
   ) {}
 
   @Roles('admin')
@@ -45,9 +47,16 @@ export class AdminController {
   @Render('admin/moderation')
   async index(
     @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
-  ): Promise<ModerationPage & { title: string; panel: RendererPanel; isStaff: boolean }> {
+    @Req() req: AppRequest,
+  ): Promise<ModerationPage & { title: string; panel: RendererPanel; isStaff: boolean; guestUrl: string }> {
     const [moderation, panel] = await Promise.all([this.moderation.page(page), this.panel.snapshot()]);
-    return { title: 'Moderation', isStaff: true, ...moderation, panel };
+    return {
+      title: 'Moderation',
+      isStaff: true,
+      ...moderation,
+      panel,
+      guestUrl: this.guestLink.guestUrl(req),
+    };
   }
 
   /**
@@ -87,6 +96,14 @@ export class AdminController {
     if (!prefersHtml(req)) return result;
     const page = typeof req.query.page === 'string' ? `?page=${encodeURIComponent(req.query.page)}` : '';
     res.redirect(303, `/admin${page}`);
+  }
+
+  /** The guest link as a QR code (an image, so nothing is inlined into the page). */
+  @Roles('admin')
+  @Get('qr.svg')
+  async qr(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
+    const svg = await this.guestLink.qrSvg(this.guestLink.guestUrl(req));
+    res.type('image/svg+xml').set('Cache-Control', 'private, max-age=60').send(svg);
   }
 
   /** A plain GET, so the link works when opened from a terminal or a QR code. */

@@ -13,6 +13,7 @@ import { RendererPanelService } from './renderer-panel.service.js';
 import { ClaimTokenEntity } from './claim-token.entity.js';
 import { ClaimTokensRepository } from './claim-tokens.repository.js';
 import { ClaimService } from './claim.service.js';
+import { GuestLinkService } from './guest-link.service.js';
 import { ModerationService } from './moderation.service.js';
 
 @Module({
@@ -26,7 +27,7 @@ import { ModerationService } from './moderation.service.js';
     UsersModule,
   ],
   controllers: [AdminController, RendererPanelController, LiveController],
-  providers: [ClaimTokensRepository, ClaimService, ModerationService, RendererPanelService],
+  providers: [ClaimTokensRepository, ClaimService, ModerationService, RendererPanelService, GuestLinkService],
   exports: [ClaimService],
 })
 export class AdminModule {}
