@@ -146,6 +146,19 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     });
   });
 
+  it("lists SD's checkpoints and samplers for the admin's settings", async () => {
+    const catalog = (await client.call(RendererPattern.Catalog, {})) as {
+      models: string[];
+      samplers: string[];
+      unavailable: string | null;
+    };
+    expect(catalog.unavailable).toBeNull();
+    expect(catalog.models.length).toBeGreaterThan(0);
+    expect(catalog.models[0]).toMatch(/\.safetensors \[[0-9a-f]{10}\]$/);
+    expect(catalog.samplers).toContain('Euler');
+    expect(fake.requests.some((r) => r.path === '/sdapi/v1/sd-models')).toBe(true);
+  });
+
   it('enqueue → results → ack: a real PNG arrives, info is parsed, SD got the admin settings and Basic auth', async () => {
     fake.setDelays({ fixedDelayMs: 300 });
     const job = makeJob();
@@ -483,6 +496,11 @@ describe('renderer with other backends and transports', () => {
     const png = PNG.sync.read(Buffer.from(result.image, 'base64'));
     expect([png.width, png.height]).toEqual([512, 384]);
     expect([...png.data.subarray(0, 3)]).toEqual([0xff, 0x7f, 0x50]);
+    expect(await client.call(RendererPattern.Catalog, {})).toMatchObject({
+      models: [],
+      samplers: [],
+      unavailable: expect.stringMatching(/preview/),
+    });
   });
 
   it('passes JPEG output through with its own mime type', async () => {

@@ -15,6 +15,7 @@ export const RendererPattern = {
   Ack: 'render.ack',
   Pause: 'render.pause',
   Resume: 'render.resume',
+  Catalog: 'render.catalog',
 } as const;
 export type RendererPattern = (typeof RendererPattern)[keyof typeof RendererPattern];
 
@@ -137,6 +138,16 @@ export type RendererStatus = z.infer<typeof RendererStatusSchema>;
 export const PauseReplySchema = z.object({ paused: z.boolean() });
 export type PauseReply = z.infer<typeof PauseReplySchema>;
 
+/** What the Stable Diffusion server offers, for the admin's generation settings. */
+export const CatalogReplySchema = z.object({
+  /** Checkpoint titles as /sdapi/v1/sd-models gives them (the value to send as the model). */
+  models: z.array(z.string().max(500)).max(1000),
+  samplers: z.array(z.string().max(200)).max(500),
+  /** Why the lists are empty, when SD could not be asked (preview backend, SD unreachable). */
+  unavailable: z.string().max(500).nullable(),
+});
+export type CatalogReply = z.infer<typeof CatalogReplySchema>;
+
 /** Ties each pattern to its request and reply schema; the typed client and the server both read it. */
 export const RendererContract = {
   [RendererPattern.Enqueue]: { request: EnqueueRequestSchema, reply: EnqueueReplySchema },
@@ -146,6 +157,7 @@ export const RendererContract = {
   [RendererPattern.Ack]: { request: AckRequestSchema, reply: AckReplySchema },
   [RendererPattern.Pause]: { request: EmptyRequestSchema, reply: PauseReplySchema },
   [RendererPattern.Resume]: { request: EmptyRequestSchema, reply: PauseReplySchema },
+  [RendererPattern.Catalog]: { request: EmptyRequestSchema, reply: CatalogReplySchema },
 } as const;
 export type RendererContract = typeof RendererContract;
 

@@ -1,5 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { RendererPattern, type RenderJob, type RenderResult, type RendererStatus } from '#contracts';
+import {
+  RendererPattern,
+  type CatalogReply,
+  type RenderJob,
+  type RenderResult,
+  type RendererStatus,
+} from '#contracts';
 import { LiveEventsService } from '../live/live-events.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { SuggestionsRepository, UNFINISHED_STATUSES } from '../suggestions/suggestions.repository.js';
@@ -57,6 +63,15 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
 
   get link(): { state: LinkState; status: RendererStatus | null } {
     return { state: this.state, status: this.lastStatus };
+  }
+
+  /** The checkpoints and samplers SD offers, for the settings page; empty with a reason when unknown. */
+  async catalog(): Promise<CatalogReply> {
+    try {
+      return await this.client.send(RendererPattern.Catalog, {});
+    } catch {
+      return { models: [], samplers: [], unavailable: 'The renderer is not connected.' };
+    }
   }
 
   /** Called after an approval: send what is waiting now rather than at the next status tick. */

@@ -36,4 +36,6 @@ export interface RenderBackend {
   interrupt(): Promise<void>;
   /** Resolves when SD answers a cheap request; rejects with an SdFailure otherwise. */
   health(): Promise<void>;
+  /** The checkpoints and samplers SD offers (empty for a backend without any); rejects with an SdFailure. */
+  catalog(): Promise<{ models: string[]; samplers: string[] }>;
 }

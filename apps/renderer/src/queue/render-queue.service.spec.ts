@@ -61,6 +61,10 @@ class ManualBackend implements RenderBackend {
       throw new SdFailure('unreachable', 'Stable Diffusion is unreachable (connection refused)');
   }
 
+  async catalog(): Promise<{ models: string[]; samplers: string[] }> {
+    return { models: [], samplers: [] };
+  }
+
   renderedIds(): number[] {
     return this.renders.map((r) => r.job.promptId);
   }

@@ -3,6 +3,7 @@ import { MessagePattern } from '@nestjs/microservices';
 import { RendererPattern, type RendererReply, type RendererRequest } from '#contracts';
 import { ContractPayload } from '../contract/contract-payload.pipe.js';
 import { RenderQueueService } from '../queue/render-queue.service.js';
+import { CatalogService } from './catalog.service.js';
 
 type Request<P extends RendererPattern> = RendererRequest<P>;
 type Reply<P extends RendererPattern> = RendererReply<P>;
@@ -10,7 +11,10 @@ type Reply<P extends RendererPattern> = RendererReply<P>;
 /** The renderer's message handlers: the token guard and the contract pipe have run before any of these. */
 @Controller()
 export class RenderController {
-  constructor(private readonly queue: RenderQueueService) {}
+  constructor(
+    private readonly queue: RenderQueueService,
+    private readonly catalog: CatalogService,
+  ) {}
 
   @MessagePattern(RendererPattern.Enqueue)
   enqueue(
@@ -53,5 +57,12 @@ export class RenderController {
     @ContractPayload(RendererPattern.Resume) _request: Request<'render.resume'>,
   ): Reply<'render.resume'> {
     return this.queue.resume();
+  }
+
+  @MessagePattern(RendererPattern.Catalog)
+  catalogue(
+    @ContractPayload(RendererPattern.Catalog) _request: Request<'render.catalog'>,
+  ): Promise<Reply<'render.catalog'>> {
+    return this.catalog.list();
   }
 }

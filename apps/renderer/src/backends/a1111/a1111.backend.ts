@@ -71,6 +71,14 @@ export class A1111Backend implements RenderBackend, OnModuleDestroy {
     await this.call('get', PROGRESS_PATH, undefined, this.shortCall());
   }
 
+  async catalog(): Promise<{ models: string[]; samplers: string[] }> {
+    const [models, samplers] = await Promise.all([
+      this.call<unknown>('get', '/sdapi/v1/sd-models', undefined, this.shortCall()),
+      this.call<unknown>('get', '/sdapi/v1/samplers', undefined, this.shortCall()),
+    ]);
+    return { models: namesOf(models, 'title'), samplers: namesOf(samplers, 'name') };
+  }
+
   onModuleDestroy(): void {
     this.agent.destroy();
   }
@@ -106,6 +114,17 @@ export class A1111Backend implements RenderBackend, OnModuleDestroy {
       `Stable Diffusion used sampler "${used}" instead of "${requested}" (unknown to this server?)`,
     );
   }
+}
+
+/** Picks one string field from each entry of a list A1111 returned, ignoring anything malformed. */
+function namesOf(list: unknown, field: 'title' | 'name'): string[] {
+  if (!Array.isArray(list)) return [];
+  return list
+    .map((entry) =>
+      entry && typeof entry === 'object' ? (entry as Record<string, unknown>)[field] : undefined,
+    )
+    .filter((value): value is string => typeof value === 'string' && value.length > 0 && value.length <= 500)
+    .slice(0, 500);
 }
 
 /** axios defaults for the A1111 HttpService (per-request options add agents and timeouts). */

@@ -47,4 +47,8 @@ export class PreviewBackend implements RenderBackend {
   async interrupt(): Promise<void> {}
 
   async health(): Promise<void> {}
+
+  async catalog(): Promise<{ models: string[]; samplers: string[] }> {
+    return { models: [], samplers: [] };
+  }
 }
