@@ -85,6 +85,7 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     );
     expect(link.link.state).toBe('connected');
     expect(link.link.status?.backendDescription).toMatch(/Stable Diffusion not connected/);
+    expect(await link.catalog()).toMatchObject({ models: [], unavailable: expect.stringMatching(/preview/) });
     const metadata = JSON.parse(readFileSync(join(gateway.config.outputDir, `${id}.json`), 'utf8'));
     expect(metadata).toMatchObject({
       id,
@@ -115,5 +116,6 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     expect(gateway.app.get(RendererLinkService).link.state).not.toBe('connected');
     expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('approved');
     expect(existsSync(join(gateway.config.outputDir, `${id}.png`))).toBe(false);
+    expect((await gateway.app.get(RendererLinkService).catalog()).unavailable).toMatch(/not connected/);
   }, 30_000);
 });
