@@ -8,7 +8,7 @@
   const token = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
   const describe = (revealed) =>
     revealed ? 'Guests see their own images on their page.' : 'Guests cannot see any image yet.';
-  apply.hidden = true;
+  apply.remove();
 
   toggle.addEventListener('change', async () => {
     const wanted = toggle.checked;

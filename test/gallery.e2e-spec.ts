@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,14 +6,7 @@ import { LiveEventsService } from '../apps/gateway/src/live/live-events.service.
 import type { LiveEvent } from '../apps/gateway/src/live/live-events.js';
 import { SettingsService } from '../apps/gateway/src/settings/settings.service.js';
 import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
-import {
-  browser,
-  HTML,
-  makeTempDir,
-  startGateway,
-  type Browser,
-  type TestGateway,
-} from './gateway/harness.js';
+import { HTML, makeTempDir, startGateway, type Browser, type TestGateway } from './gateway/harness.js';
 import { Party, solidPng, type Guest } from './support/gallery-fixtures.js';
 import { parseCsv, readZip } from './support/zip-reader.js';
 
@@ -25,6 +18,9 @@ function binary(res: request.Response, callback: (error: Error | null, body: Buf
   res.on('error', (error: Error) => callback(error, Buffer.alloc(0)));
 }
 
+const getImage = (agent: Browser | request.Agent, path: string) =>
+  agent.get(path).set('Accept', 'image/avif,image/webp,image/png,*/*').buffer(true).parse(binary);
+
 describe('gallery: images, reveal, show slides, guest images, export (HTTP, real SQLite file)', () => {
   const temp = makeTempDir('vernissage-gallery-');
   let gateway: TestGateway;
@@ -35,9 +31,6 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
   const ids: Record<string, number> = {};
   const images: Record<string, Buffer> = {};
   const events: LiveEvent[] = [];
-
-  const getImage = (agent: Browser | request.Agent, path: string) =>
-    agent.get(path).set('Accept', 'image/avif,image/webp,image/png,*/*').buffer(true).parse(binary);
 
   beforeAll(async () => {
     gateway = await startGateway(temp.dir, { MAX_PENDING_PER_GUEST: '1000' });
@@ -71,9 +64,7 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
     expect(await repository.markFailed(ids.aliceFailed, 'CUDA out of memory')).toBe(true);
     // A file for a prompt that is not rendered must never be served just because it is on disk.
     for (const name of ['aliceFailed', 'aliceApproved', 'aliceDenied', 'alicePending']) {
-      await import('node:fs').then(({ writeFileSync }) =>
-        writeFileSync(join(gateway.config.outputDir, `${ids[name]}.png`), solidPng(4, 4, [0, 0, 0])),
-      );
+      writeFileSync(join(gateway.config.outputDir, `${ids[name]}.png`), solidPng(4, 4, [0, 0, 0]));
     }
   });
   afterAll(async () => {
@@ -368,7 +359,7 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
       expect(res.headers['content-length']).toBeUndefined();
       const entries = readZip(res.body as Buffer);
       const byName = new Map(entries.map((entry) => [entry.name, entry.data]));
-      expect([...byName.keys()].sort()).toEqual(
+      expect([...byName.keys()].toSorted()).toEqual(
         [
           'prompts.csv',
           'prompts.json',
@@ -376,7 +367,7 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
           `images/${ids.aliceRendered}.json`,
           `images/${ids.bobRendered}.png`,
           `images/${ids.bobRendered}.json`,
-        ].sort(),
+        ].toSorted(),
       );
       expect(Buffer.compare(byName.get(`images/${ids.aliceRendered}.png`)!, images.aliceRendered)).toBe(0);
       expect(Buffer.compare(byName.get(`images/${ids.bobRendered}.png`)!, images.bobRendered)).toBe(0);

@@ -67,7 +67,8 @@ export class ExportService {
   }
 
   zip(): Readable {
-    const archive = archiver('zip', { zlib: { level: 6 } });
+    // archiver buffers up to 1 MB per side by default; a smaller buffer keeps each export's memory small.
+    const archive = archiver('zip', { zlib: { level: 6 }, highWaterMark: 64 * 1024 });
     // The client may leave mid-download; the filling loop then stops instead of waiting forever.
     const stopped = new AbortController();
     archive.once('close', () => stopped.abort());
