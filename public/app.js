@@ -44,6 +44,8 @@
     if (!chip) return;
     chip.textContent = status;
     chip.className = `status status-${status}`;
+    // After the reveal a finished image belongs on the page: fetch the page again to show it.
+    if (status === 'rendered' && list.hasAttribute('data-revealed')) location.reload();
   });
   // The host changed something every guest sees (the reveal, sizes, submissions open or closed).
   events.addEventListener('settings.updated', () => location.reload());

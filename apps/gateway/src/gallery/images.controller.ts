@@ -18,8 +18,9 @@ export class ImagesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
     const image = await this.images.open(id, req);
-    // Access depends on the viewer and on the reveal: never stored by a shared cache.
-    res.setHeader('Cache-Control', 'private, max-age=300');
+    // Access depends on the viewer and on the reveal, which the host can switch off again: never stored by a
+    // shared cache, and never reused by the browser without asking.
+    res.setHeader('Cache-Control', 'private, no-store');
     return new StreamableFile(image.stream, {
       type: image.contentType,
       length: image.size,

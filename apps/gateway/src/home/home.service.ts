@@ -63,6 +63,7 @@ export class HomeService {
           showImage: settings.revealed && hasServableImage(suggestion),
         })),
         isStaff: user.role === 'admin' || user.role === 'moderator',
+        revealed: settings.revealed,
       },
     };
   }
