@@ -89,6 +89,7 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
       expect(res.headers['content-type']).toBe('image/png');
       expect(res.headers['cache-control']).toMatch(/^private\b/);
       expect(res.headers['content-disposition']).toBe('inline');
+      expect(res.headers['cache-control']).toBe('private, no-store');
       expect(res.headers['content-length']).toBe(String(images.aliceRendered.length));
       expect(Buffer.compare(res.body as Buffer, images.aliceRendered)).toBe(0);
     });
