@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Roles } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
-import { takeFlash } from '../common/flash.js';
+import { setFlash, takeFlash } from '../common/flash.js';
 import { prefersHtml } from '../common/respond.js';
 import { AdminSettingsService, InvalidSettingsException } from './admin-settings.service.js';
 
@@ -41,10 +41,10 @@ export class AdminSettingsController {
     try {
       const saved = await this.settings.save(input);
       if (!prefersHtml(req)) {
-        res.json(saved);
+        res.status(200).json(saved);
         return;
       }
-      req.session.flash = 'Saved';
+      await setFlash(req, 'Saved');
       res.redirect(303, '/admin/settings');
     } catch (error) {
       if (!(error instanceof InvalidSettingsException) || !prefersHtml(req)) throw error;

@@ -9,11 +9,7 @@ import {
   type SettingsFormView,
   type SettingsView,
 } from './admin-settings.view.js';
-import {
-  settingsFieldErrors,
-  UpdateSettingsSchema,
-  type SettingsFieldError,
-} from './dto/update-settings.dto.js';
+import { parseSettingsUpdate, type SettingsFieldError } from './dto/update-settings.dto.js';
 
 /** A 400 that keeps each field's message, so the form can show them beside the fields. */
 export class InvalidSettingsException extends BadRequestException {
@@ -49,9 +45,9 @@ export class AdminSettingsService {
    * settings reach the renderer with the next job (RendererLinkService reads them per dispatch).
    */
   async save(input: unknown): Promise<SettingsView> {
-    const parsed = UpdateSettingsSchema.safeParse(input ?? {});
-    if (!parsed.success) throw new InvalidSettingsException(settingsFieldErrors(parsed.error));
-    const { steps, cfgScale, sampler, negativePrompt, model, ...rest } = parsed.data;
+    const parsed = parseSettingsUpdate(input ?? {});
+    if (!parsed.ok) throw new InvalidSettingsException(parsed.errors);
+    const { steps, cfgScale, sampler, negativePrompt, model, ...rest } = parsed.update;
     const patch: Partial<Settings> = { ...rest };
     const generation = { steps, cfgScale, sampler, negativePrompt, model };
     const given = Object.fromEntries(Object.entries(generation).filter(([, value]) => value !== undefined));

@@ -132,7 +132,7 @@ export function toSettingsFormView(
   const { sizes, ...rest } = values;
   const checked = new Set(sizes);
   // The grid, plus any size in use that is not on it (a multiple of 8, say 520), so nothing is hidden.
-  const options = [...new Set([...SIZE_GRID, ...sizes])].sort((a, b) => a - b);
+  const options = [...new Set([...SIZE_GRID, ...sizes])].toSorted((a, b) => a - b);
   const error: Partial<Record<SettingsField, string>> = {};
   for (const item of errors) if (item.field) error[item.field] = item.message;
   return {

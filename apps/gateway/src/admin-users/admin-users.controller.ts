@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, ParseIntPipe, Post, Query, Req, Res } fro
 import type { Response } from 'express';
 import { CurrentUser, Roles } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
-import { takeFlash } from '../common/flash.js';
+import { setFlash, takeFlash } from '../common/flash.js';
 import { prefersHtml } from '../common/respond.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { AdminUsersService, usersQuery } from './admin-users.service.js';
@@ -41,7 +41,7 @@ export class AdminUsersController {
     @Req() req: AppRequest,
     @Res() res: Response,
   ): Promise<void> {
-    reply(req, res, await this.users.ban(id, admin), back);
+    await reply(req, res, await this.users.ban(id, admin), back);
   }
 
   @Post(':id/unban')
@@ -51,7 +51,7 @@ export class AdminUsersController {
     @Req() req: AppRequest,
     @Res() res: Response,
   ): Promise<void> {
-    reply(req, res, await this.users.unban(id), back);
+    await reply(req, res, await this.users.unban(id), back);
   }
 
   /** The confirmation page: deleting cannot be undone, and must work without script. */
@@ -85,15 +85,21 @@ export class AdminUsersController {
     @Req() req: AppRequest,
     @Res() res: Response,
   ): Promise<void> {
-    reply(req, res, await this.users.delete(id, admin, input.confirm === true), back);
+    await reply(req, res, await this.users.delete(id, admin, input.confirm === true), back);
   }
 }
 
-function reply(req: AppRequest, res: Response, result: { message: string }, back: ListUsersQueryDto): void {
+async function reply(
+  req: AppRequest,
+  res: Response,
+  result: { message: string },
+  back: ListUsersQueryDto,
+): Promise<void> {
   if (!prefersHtml(req)) {
-    res.json(result);
+    // A change to an existing user, not a creation: 200 rather than Nest's 201 for POST.
+    res.status(200).json(result);
     return;
   }
-  req.session.flash = result.message;
+  await setFlash(req, result.message);
   res.redirect(303, `/admin/users${usersQuery(back.page ?? 1, back.q ?? '')}`);
 }

@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { settingsFieldErrors, UpdateSettingsSchema } from './update-settings.dto.js';
+import { parseSettingsUpdate } from './update-settings.dto.js';
 
 function errorsOf(input: unknown) {
-  const result = UpdateSettingsSchema.safeParse(input);
-  expect(result.success).toBe(false);
-  return settingsFieldErrors(result.error!);
+  const result = parseSettingsUpdate(input);
+  if (result.ok) throw new Error(`accepted ${JSON.stringify(input).slice(0, 80)}`);
+  return result.errors;
 }
 
-describe('UpdateSettingsSchema', () => {
+function updateOf(input: unknown) {
+  const result = parseSettingsUpdate(input);
+  if (!result.ok) throw new Error(result.errors.map((error) => error.message).join(' '));
+  return result.update;
+}
+
+describe('parseSettingsUpdate', () => {
   it('reads the form: hidden defaults, ticked sizes plus other sizes, numbers as text', () => {
-    const result = UpdateSettingsSchema.parse({
+    const result = updateOf({
       _csrf: 'ignored',
       submissionsOpen: ['off', 'on'],
       allowedSizes: ['', '768', '512'],
@@ -35,15 +41,15 @@ describe('UpdateSettingsSchema', () => {
   });
 
   it('an unticked checkbox leaves only the hidden default: off', () => {
-    expect(UpdateSettingsSchema.parse({ submissionsOpen: 'off' })).toEqual({ submissionsOpen: false });
+    expect(updateOf({ submissionsOpen: 'off' })).toEqual({ submissionsOpen: false });
   });
 
   it('reads JSON: real types, and only what is sent', () => {
-    expect(UpdateSettingsSchema.parse({ submissionsOpen: false, allowedSizes: [1024, 640] })).toEqual({
+    expect(updateOf({ submissionsOpen: false, allowedSizes: [1024, 640] })).toEqual({
       submissionsOpen: false,
       allowedSizes: [640, 1024],
     });
-    expect(UpdateSettingsSchema.parse({})).toEqual({});
+    expect(updateOf({})).toEqual({});
   });
 
   it('names each bad field once, in form order', () => {
@@ -75,7 +81,7 @@ describe('UpdateSettingsSchema', () => {
     expect(errorsOf({ steps: 151 })[0].message).toMatch(/^Steps/);
     expect(errorsOf({ steps: 2.5 })[0].message).toMatch(/^Steps/);
     expect(errorsOf({ cfgScale: 0.5 })[0].message).toMatch(/^CFG scale/);
-    expect(UpdateSettingsSchema.parse({ cfgScale: 30 })).toEqual({ cfgScale: 30 });
+    expect(updateOf({ cfgScale: 30 })).toEqual({ cfgScale: 30 });
     expect(errorsOf({ maxPendingPerGuest: 0 })[0].message).toMatch(/^Pending prompts per guest/);
     expect(errorsOf({ sampler: '  ' })[0].message).toBe('Sampler cannot be empty.');
     expect(errorsOf({ negativePrompt: 'x'.repeat(2001) })[0].message).toBe(
@@ -83,10 +89,17 @@ describe('UpdateSettingsSchema', () => {
     );
     // A 2000-character negative prompt with CRLF line breaks is still 2000 characters.
     const lines = `${'x'.repeat(999)}\r\n${'y'.repeat(1000)}`;
-    expect(UpdateSettingsSchema.parse({ negativePrompt: lines }).negativePrompt).toHaveLength(2000);
+    expect(updateOf({ negativePrompt: lines }).negativePrompt).toHaveLength(2000);
     expect(errorsOf({ model: 'm'.repeat(501) })[0].message).toMatch(/^Model/);
     expect(errorsOf({ submissionsOpen: 'maybe' })[0].message).toBe('Submissions open must be on or off.');
     expect(errorsOf({ sampler: 42 })[0].message).toBe('Sampler must be text.');
+  });
+
+  it('reports a missing size together with other bad fields', () => {
+    expect(errorsOf({ allowedSizes: [''], steps: '500' })).toEqual([
+      { field: 'allowedSizes', message: 'Allowed sizes: choose at least one size.' },
+      { field: 'steps', message: 'Steps must be a whole number from 1 to 150.' },
+    ]);
   });
 
   it('refuses a body that is not an object', () => {

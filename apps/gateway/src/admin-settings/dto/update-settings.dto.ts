@@ -64,7 +64,7 @@ function numberIn(label: string, range: { min: number; max: number }, wholeOnly:
   });
 }
 
-function text(label: string, options: { min: number; max: number; multiline?: boolean }) {
+function textField(label: string, options: { min: number; max: number; multiline?: boolean }) {
   return z.unknown().transform((raw, ctx) => {
     const value = lastOf(raw);
     if (typeof value !== 'string') {
@@ -116,7 +116,7 @@ export function parseSizes(label: string, raw: unknown): { sizes: number[] } | {
   return { sizes };
 }
 
-function sizes(label: string) {
+function sizeList(label: string) {
   return z.unknown().transform((raw, ctx) => {
     const parsed = parseSizes(label, raw);
     if ('error' in parsed) {
@@ -128,48 +128,27 @@ function sizes(label: string) {
 }
 
 /**
- * The settings form and its JSON twin: every field optional (JSON clients send what they change), unknown
- * fields ignored. The form always sends every field, and `otherSizes` adds to the ticked sizes.
+ * The settings form and its JSON twin, field by field: every field optional (JSON clients send what they
+ * change), unknown fields ignored. The form always sends every field.
  */
-export const UpdateSettingsSchema = z
-  .object({
-    submissionsOpen: onOff(SETTINGS_FIELD_LABELS.submissionsOpen).optional(),
-    allowedSizes: sizes(SETTINGS_FIELD_LABELS.allowedSizes).optional(),
-    otherSizes: sizes(SETTINGS_FIELD_LABELS.otherSizes).optional(),
-    maxPendingPerGuest: numberIn(SETTINGS_FIELD_LABELS.maxPendingPerGuest, PENDING_RANGE, true).optional(),
-    steps: numberIn(SETTINGS_FIELD_LABELS.steps, STEPS_RANGE, true).optional(),
-    cfgScale: numberIn(SETTINGS_FIELD_LABELS.cfgScale, CFG_RANGE, false).optional(),
-    sampler: text(SETTINGS_FIELD_LABELS.sampler, { min: 1, max: SAMPLER_MAX_LENGTH }).optional(),
-    negativePrompt: text(SETTINGS_FIELD_LABELS.negativePrompt, {
-      min: 0,
-      max: NEGATIVE_PROMPT_MAX_LENGTH,
-      multiline: true,
-    }).optional(),
-    model: text(SETTINGS_FIELD_LABELS.model, { min: 0, max: MODEL_MAX_LENGTH }).optional(),
-  })
-  .transform(({ allowedSizes, otherSizes, ...rest }, ctx) => {
-    if (allowedSizes === undefined && otherSizes === undefined) return rest;
-    const merged = [...new Set([...(allowedSizes ?? []), ...(otherSizes ?? [])])].sort((a, b) => a - b);
-    if (merged.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['allowedSizes'],
-        message: `${SETTINGS_FIELD_LABELS.allowedSizes}: choose at least one size.`,
-      });
-      return z.NEVER;
-    }
-    if (merged.length > SIZES_MAX_COUNT) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['allowedSizes'],
-        message: `${SETTINGS_FIELD_LABELS.allowedSizes}: at most ${SIZES_MAX_COUNT} sizes.`,
-      });
-      return z.NEVER;
-    }
-    return { ...rest, allowedSizes: merged };
-  });
+export const UpdateSettingsSchema = z.object({
+  submissionsOpen: onOff(SETTINGS_FIELD_LABELS.submissionsOpen).optional(),
+  allowedSizes: sizeList(SETTINGS_FIELD_LABELS.allowedSizes).optional(),
+  otherSizes: sizeList(SETTINGS_FIELD_LABELS.otherSizes).optional(),
+  maxPendingPerGuest: numberIn(SETTINGS_FIELD_LABELS.maxPendingPerGuest, PENDING_RANGE, true).optional(),
+  steps: numberIn(SETTINGS_FIELD_LABELS.steps, STEPS_RANGE, true).optional(),
+  cfgScale: numberIn(SETTINGS_FIELD_LABELS.cfgScale, CFG_RANGE, false).optional(),
+  sampler: textField(SETTINGS_FIELD_LABELS.sampler, { min: 1, max: SAMPLER_MAX_LENGTH }).optional(),
+  negativePrompt: textField(SETTINGS_FIELD_LABELS.negativePrompt, {
+    min: 0,
+    max: NEGATIVE_PROMPT_MAX_LENGTH,
+    multiline: true,
+  }).optional(),
+  model: textField(SETTINGS_FIELD_LABELS.model, { min: 0, max: MODEL_MAX_LENGTH }).optional(),
+});
 
-export type UpdateSettingsInput = z.output<typeof UpdateSettingsSchema>;
+/** A valid update: `otherSizes` is folded into `allowedSizes`. */
+export type SettingsUpdate = Omit<z.output<typeof UpdateSettingsSchema>, 'otherSizes'>;
 
 export interface SettingsFieldError {
   /** Null when the request as a whole is wrong (not a form or JSON object). */
@@ -177,21 +156,54 @@ export interface SettingsFieldError {
   message: string;
 }
 
-/** One message per field, in form order, each naming its field. */
-export function settingsFieldErrors(error: z.ZodError): SettingsFieldError[] {
+/**
+ * Validates a whole submission and reports every bad field at once, one message per field in form order.
+ * The ticked sizes and the "other sizes" are checked together (at least one, at most 32), even when some
+ * other field is wrong, so the admin sees every problem in one go.
+ */
+export function parseSettingsUpdate(
+  input: unknown,
+): { ok: true; update: SettingsUpdate } | { ok: false; errors: SettingsFieldError[] } {
+  const parsed = UpdateSettingsSchema.safeParse(input);
   const byField = new Map<SettingsField, string>();
   let general: string | null = null;
-  for (const issue of error.issues) {
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
     const key = issue.path[0];
     if (typeof key === 'string' && key in SETTINGS_FIELD_LABELS) {
-      const field = key as SettingsField;
-      if (!byField.has(field)) byField.set(field, issue.message);
+      if (!byField.has(key as SettingsField)) byField.set(key as SettingsField, issue.message);
     } else {
       general = 'Send the settings as a form or a JSON object.';
     }
   }
-  const fields = (Object.keys(SETTINGS_FIELD_LABELS) as SettingsField[])
+  const combined = combinedSizes(input);
+  if (combined && 'error' in combined && !byField.has('allowedSizes') && !byField.has('otherSizes')) {
+    byField.set('allowedSizes', combined.error);
+  }
+  if (parsed.success && !general && byField.size === 0) {
+    const { otherSizes: _other, ...fields } = parsed.data;
+    return {
+      ok: true,
+      update: combined && 'sizes' in combined ? { ...fields, allowedSizes: combined.sizes } : fields,
+    };
+  }
+  const errors = (Object.keys(SETTINGS_FIELD_LABELS) as SettingsField[])
     .filter((field) => byField.has(field))
-    .map((field) => ({ field, message: byField.get(field)! }));
-  return general ? [{ field: null, message: general }, ...fields] : fields;
+    .map((field): SettingsFieldError => ({ field, message: byField.get(field)! }));
+  return { ok: false, errors: general ? [{ field: null, message: general }, ...errors] : errors };
+}
+
+/** The ticked and typed sizes together, sorted and without repeats; null when neither was sent. */
+function combinedSizes(input: unknown): { sizes: number[] } | { error: string } | null {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return null;
+  const body = input as Record<string, unknown>;
+  if (body.allowedSizes === undefined && body.otherSizes === undefined) return null;
+  const ticked = parseSizes(SETTINGS_FIELD_LABELS.allowedSizes, body.allowedSizes ?? []);
+  const typed = parseSizes(SETTINGS_FIELD_LABELS.otherSizes, body.otherSizes ?? []);
+  if ('error' in ticked) return ticked;
+  if ('error' in typed) return typed;
+  const merged = [...new Set([...ticked.sizes, ...typed.sizes])].toSorted((a, b) => a - b);
+  const label = SETTINGS_FIELD_LABELS.allowedSizes;
+  if (merged.length === 0) return { error: `${label}: choose at least one size.` };
+  if (merged.length > SIZES_MAX_COUNT) return { error: `${label}: at most ${SIZES_MAX_COUNT} sizes.` };
+  return { sizes: merged };
 }

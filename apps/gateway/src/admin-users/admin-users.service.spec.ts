@@ -1,0 +1,138 @@
+import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
+import { describe, expect, it, vi } from 'vitest';
+import type { LiveEvent } from '../live/live-events.js';
+import type { LiveEventsService } from '../live/live-events.service.js';
+import { emptyStatusCounts, type SuggestionsRepository } from '../suggestions/suggestions.repository.js';
+import type { UserEntity } from '../users/user.entity.js';
+import type { UsersRepository } from '../users/users.repository.js';
+import { AdminUsersService, USERS_PAGE_SIZE, usersQuery } from './admin-users.service.js';
+import type { UserFilesService } from './user-files.service.js';
+
+function user(id: number, extra: Partial<UserEntity> = {}): UserEntity {
+  return {
+    id,
+    colourName: `colour${id}`,
+    colourHex: '#123456',
+    colourIndex: id,
+    role: 'guest',
+    banned: false,
+    createdAt: new Date('2026-01-01T20:00:00Z'),
+    lastSeenAt: new Date('2026-01-01T21:00:00Z'),
+    ...extra,
+  };
+}
+
+function setUp(people: UserEntity[]) {
+  const byId = new Map(people.map((person) => [person.id, person]));
+  const users = {
+    findById: vi.fn(async (id: number) => byId.get(id) ?? null),
+    countMatching: vi.fn(async () => people.length),
+    listPage: vi.fn(async (offset: number, limit: number) => people.slice(offset, offset + limit)),
+    setBanned: vi.fn(async () => undefined),
+    deleteById: vi.fn(async (id: number) => byId.delete(id)),
+  };
+  const suggestions = {
+    countByStatusForUsers: vi.fn(async (ids: number[]) => {
+      const counts = new Map(ids.map((id) => [id, emptyStatusCounts()]));
+      const first = counts.get(ids[0]);
+      if (first) Object.assign(first, { pending: 2, approved: 1, queued: 1, rendering: 1, rendered: 3 });
+      return counts;
+    }),
+    denyPendingOfUser: vi.fn(async () => [11, 12]),
+    listIdsAndImageFilesOfUser: vi.fn(async () => [
+      { id: 11, imageFile: null },
+      { id: 12, imageFile: '12.png' },
+    ]),
+  };
+  const files = { removeFor: vi.fn(async () => 2) };
+  const events: LiveEvent[] = [];
+  const live = { emit: (event: LiveEvent) => events.push(event) };
+  const service = new AdminUsersService(
+    users as unknown as UsersRepository,
+    suggestions as unknown as SuggestionsRepository,
+    files as unknown as UserFilesService,
+    live as unknown as LiveEventsService,
+  );
+  return { service, users, suggestions, files, events };
+}
+
+const admin = user(1, { role: 'admin' });
+
+describe('AdminUsersService', () => {
+  it('builds a page with one grouped count query for all its users', async () => {
+    const people = [admin, ...Array.from({ length: 59 }, (_, i) => user(i + 2))];
+    const { service, suggestions } = setUp(people);
+    const page = await service.page(1, '', admin);
+    expect(page.users).toHaveLength(USERS_PAGE_SIZE);
+    expect(suggestions.countByStatusForUsers).toHaveBeenCalledTimes(1);
+    expect(suggestions.countByStatusForUsers).toHaveBeenCalledWith(page.users.map((row) => row.id));
+    expect(page.users[0]).toMatchObject({ id: 1, isYou: true, inProgress: 3, total: 8 });
+    expect(page.users[1]).toMatchObject({ isYou: false, total: 0, lastSeenAt: '2026-01-01T21:00:00.000Z' });
+    expect(page).toMatchObject({ page: 1, pages: 2, previousHref: null, nextHref: '/admin/users?page=2' });
+  });
+
+  it('clamps the page number into range', async () => {
+    const { service } = setUp([admin, user(2)]);
+    expect((await service.page(9, '', admin)).page).toBe(1);
+  });
+
+  it('ban: bans first, then denies what is waiting and announces each denial', async () => {
+    const { service, users, suggestions, events } = setUp([admin, user(2)]);
+    const result = await service.ban(2, admin);
+    expect(users.setBanned).toHaveBeenCalledWith(2, true);
+    expect(users.setBanned.mock.invocationCallOrder[0]).toBeLessThan(
+      suggestions.denyPendingOfUser.mock.invocationCallOrder[0],
+    );
+    expect(suggestions.denyPendingOfUser).toHaveBeenCalledWith(2, 1);
+    expect(result).toMatchObject({ id: 2, banned: true, deniedPromptIds: [11, 12] });
+    expect(events).toEqual([
+      { type: 'suggestion.status', userId: 2, id: 11, status: 'denied' },
+      { type: 'suggestion.status', userId: 2, id: 12, status: 'denied' },
+    ]);
+  });
+
+  it('refuses to ban or delete the admin themself, and unknown users', async () => {
+    const { service, users } = setUp([admin]);
+    await expect(service.ban(1, admin)).rejects.toThrow(ConflictException);
+    await expect(service.delete(1, admin, true)).rejects.toThrow(ConflictException);
+    await expect(service.deletionPreview(1, admin)).rejects.toThrow(ConflictException);
+    await expect(service.ban(5, admin)).rejects.toThrow(NotFoundException);
+    await expect(service.unban(5)).rejects.toThrow(NotFoundException);
+    await expect(service.delete(5, admin, true)).rejects.toThrow(NotFoundException);
+    expect(users.setBanned).not.toHaveBeenCalled();
+    expect(users.deleteById).not.toHaveBeenCalled();
+  });
+
+  it('unban clears the flag only when set', async () => {
+    const { service, users } = setUp([admin, user(2, { banned: true }), user(3)]);
+    expect(await service.unban(2)).toMatchObject({ id: 2, banned: false });
+    expect(users.setBanned).toHaveBeenCalledWith(2, false);
+    await service.unban(3);
+    expect(users.setBanned).toHaveBeenCalledTimes(1);
+  });
+
+  it('delete: needs confirmation, lists files before the rows go, then removes them and announces it', async () => {
+    const { service, users, suggestions, files, events } = setUp([admin, user(2)]);
+    await expect(service.delete(2, admin, false)).rejects.toThrow(BadRequestException);
+    expect(users.deleteById).not.toHaveBeenCalled();
+
+    const result = await service.delete(2, admin, true);
+    expect(suggestions.listIdsAndImageFilesOfUser.mock.invocationCallOrder.at(-1)).toBeLessThan(
+      users.deleteById.mock.invocationCallOrder[0],
+    );
+    expect(files.removeFor).toHaveBeenCalledWith([
+      { id: 11, imageFile: null },
+      { id: 12, imageFile: '12.png' },
+    ]);
+    expect(result).toMatchObject({ id: 2, deleted: true, prompts: 2, filesRemoved: 2 });
+    expect(events).toEqual([
+      { type: 'suggestion.removed', userId: 2, id: 11 },
+      { type: 'suggestion.removed', userId: 2, id: 12 },
+    ]);
+  });
+
+  it('usersQuery keeps page and search for links back', () => {
+    expect(usersQuery(1, '')).toBe('');
+    expect(usersQuery(3, 'dark red&x')).toBe('?page=3&q=dark+red%26x');
+  });
+});
