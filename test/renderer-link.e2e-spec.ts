@@ -17,6 +17,7 @@ import {
 } from './gateway/harness.js';
 import { eventually, freePort } from './pipeline/processes.js';
 import { createSelfSignedCertificate } from './support/tls-certificates.js';
+import { startFakeA1111 } from './fakes/fake-a1111/fake-a1111.js';
 
 const TOKEN = 'link-test-token-0123456789abcdef';
 
@@ -117,5 +118,40 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('approved');
     expect(existsSync(join(gateway.config.outputDir, `${id}.png`))).toBe(false);
     expect((await gateway.app.get(RendererLinkService).catalog()).unavailable).toMatch(/not connected/);
+  }, 30_000);
+
+  it("offers SD's own checkpoints and samplers on the settings page", async () => {
+    const fake = await startFakeA1111();
+    cleanups.push(() => fake.close());
+    const port = await freePort();
+    const renderer = await createRenderer(
+      parseRendererConfig({
+        RENDERER_HOST: '127.0.0.1',
+        RENDERER_PORT: String(port),
+        RENDERER_TOKEN: TOKEN,
+        SD_URL: fake.url,
+      }),
+      { logger: false },
+    );
+    cleanups.push(() => renderer.close());
+    const gateway = await startGateway(join(temp.dir, 'catalog'), {
+      RENDERER_PORT: String(port),
+      RENDERER_TOKEN: TOKEN,
+    });
+    cleanups.push(() => gateway.close());
+    const admin = browser(gateway.url, 'Laptop/catalog-host');
+    await openHome(admin);
+    await becomeAdmin(gateway, admin);
+    await eventually(
+      () => gateway.app.get(RendererLinkService).link.state,
+      (state) => state === 'connected',
+      10_000,
+      'the link',
+    );
+    const page = await admin.get('/admin/settings').set('Accept', HTML);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<option value="v1-5-pruned-emaonly.safetensors [6ce0161689]">');
+    expect(page.text).toContain('<option value="Euler a">');
+    expect(page.text).toContain('Models and samplers are those your Stable Diffusion server offers.');
   }, 30_000);
 });

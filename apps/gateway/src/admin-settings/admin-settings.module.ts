@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { RendererModule } from '../renderer/renderer.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
 import { AdminSettingsController } from './admin-settings.controller.js';
 import { AdminSettingsService } from './admin-settings.service.js';
 
 @Module({
-  imports: [SettingsModule],
+  imports: [SettingsModule, RendererModule],
   controllers: [AdminSettingsController],
   providers: [AdminSettingsService],
 })

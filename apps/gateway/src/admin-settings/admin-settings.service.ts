@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { LiveEventsService } from '../live/live-events.service.js';
+import { RendererLinkService } from '../renderer/renderer-link.service.js';
 import { SettingsService, type Settings } from '../settings/settings.service.js';
 import {
   formValuesFromInput,
@@ -24,6 +25,7 @@ export class AdminSettingsService {
   constructor(
     private readonly settings: SettingsService,
     private readonly live: LiveEventsService,
+    private readonly renderer: RendererLinkService,
   ) {}
 
   async current(): Promise<SettingsView> {
@@ -31,13 +33,14 @@ export class AdminSettingsService {
   }
 
   async form(): Promise<SettingsFormView> {
-    return toSettingsFormView(formValuesOf(await this.settings.get()));
+    const [settings, catalog] = await Promise.all([this.settings.get(), this.renderer.catalog()]);
+    return toSettingsFormView(formValuesOf(settings), [], catalog);
   }
 
   /** The form again, as it was sent, with the messages from a rejected save. */
   async rejectedForm(input: unknown, errors: SettingsFieldError[]): Promise<SettingsFormView> {
-    const stored = formValuesOf(await this.settings.get());
-    return toSettingsFormView(formValuesFromInput(input, stored), errors);
+    const [settings, catalog] = await Promise.all([this.settings.get(), this.renderer.catalog()]);
+    return toSettingsFormView(formValuesFromInput(input, formValuesOf(settings)), errors, catalog);
   }
 
   /**

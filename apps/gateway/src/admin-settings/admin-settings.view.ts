@@ -1,3 +1,4 @@
+import type { CatalogReply } from '#contracts';
 import type { Settings } from '../settings/settings.service.js';
 import {
   SIZE_MAX,
@@ -76,6 +77,8 @@ export interface SettingsFormView extends Omit<SettingsFormValues, 'sizes'> {
   sizeOptions: { value: number; checked: boolean }[];
   samplers: readonly string[];
   models: string[];
+  /** Where the model and sampler suggestions come from, or why SD's own lists are missing. */
+  catalogNote: string;
   errors: SettingsFieldError[];
   /** The message for each field that has one, for `aria-invalid` and the text under the field. */
   error: Partial<Record<SettingsField, string>>;
@@ -128,6 +131,7 @@ export function formValuesFromInput(input: unknown, fallback: SettingsFormValues
 export function toSettingsFormView(
   values: SettingsFormValues,
   errors: SettingsFieldError[] = [],
+  catalog: CatalogReply = { models: [], samplers: [], unavailable: null },
 ): SettingsFormView {
   const { sizes, ...rest } = values;
   const checked = new Set(sizes);
@@ -138,9 +142,11 @@ export function toSettingsFormView(
   return {
     ...rest,
     sizeOptions: options.map((value) => ({ value, checked: checked.has(value) })),
-    samplers: COMMON_SAMPLERS,
-    // Listing the server's checkpoints (/sdapi/v1/sd-models via the renderer) is left for later.
-    models: values.model ? [values.model] : [],
+    samplers: catalog.samplers.length > 0 ? catalog.samplers : COMMON_SAMPLERS,
+    models: [...new Set([...catalog.models, ...(values.model ? [values.model] : [])])],
+    catalogNote: catalog.unavailable
+      ? `${catalog.unavailable} Suggestions are common A1111 names.`
+      : 'Models and samplers are those your Stable Diffusion server offers.',
     errors,
     error,
   };

@@ -20,6 +20,8 @@ const RESULTS_BATCH = 100;
 const STATUS_INTERVAL_MS = 1_000;
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
+/** The settings page waits this long at most for SD's lists. */
+const CATALOG_TIMEOUT_MS = 3_000;
 
 /**
  * Keeps the renderer supplied and collects what it makes. The gateway's database is the source of truth:
@@ -67,8 +69,11 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
 
   /** The checkpoints and samplers SD offers, for the settings page; empty with a reason when unknown. */
   async catalog(): Promise<CatalogReply> {
+    if (this.state !== 'connected') {
+      return { models: [], samplers: [], unavailable: 'The renderer is not connected.' };
+    }
     try {
-      return await this.client.send(RendererPattern.Catalog, {});
+      return await this.client.send(RendererPattern.Catalog, {}, CATALOG_TIMEOUT_MS);
     } catch {
       return { models: [], samplers: [], unavailable: 'The renderer is not connected.' };
     }

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/c
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
+import { setFlash } from '../common/flash.js';
 import { prefersHtml } from '../common/respond.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { CreateSuggestionDto } from './dto/create-suggestion.dto.js';
@@ -24,7 +25,7 @@ export class SuggestionsController {
   ): Promise<SuggestionView | void> {
     const suggestion = await this.suggestions.submit(user, input);
     if (!prefersHtml(req)) return toSuggestionView(suggestion);
-    req.session.flash = 'Sent! Your prompt is waiting for the host.';
+    await setFlash(req, 'Sent! Your prompt is waiting for the host.');
     res.redirect(303, '/#your-prompts');
   }
 }
