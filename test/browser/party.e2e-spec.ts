@@ -1,0 +1,128 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRendererConfig } from '../../apps/renderer/src/config/renderer.config.js';
+import { createRenderer, type StartedRenderer } from '../../apps/renderer/src/setup.js';
+import { startFakeA1111, type FakeA1111 } from '../fakes/fake-a1111/fake-a1111.js';
+import { makeTempDir, startGateway, type TestGateway } from '../gateway/harness.js';
+import { freePort } from '../pipeline/processes.js';
+import { launchChromium } from './chromium.js';
+
+const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
+const TOKEN = 'party-browser-token-0123456789';
+
+/**
+ * A whole party in real Chromium: two guests and the host in separate browser contexts, the real gateway,
+ * the real renderer over TCP and the fake AUTOMATIC1111 drawing the images.
+ */
+describe('a party end to end in Chromium (gateway + renderer + fake SD)', () => {
+  const temp = makeTempDir('vernissage-party-');
+  let sd: FakeA1111;
+  let renderer: StartedRenderer;
+  let gateway: TestGateway;
+  let chromium: Browser;
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    sd = await startFakeA1111({ stepDelayMs: 5 });
+    const port = await freePort();
+    renderer = await createRenderer(
+      parseRendererConfig({
+        RENDERER_HOST: '127.0.0.1',
+        RENDERER_PORT: String(port),
+        RENDERER_TOKEN: TOKEN,
+        SD_URL: sd.url,
+      }),
+      { logger: false },
+    );
+    gateway = await startGateway(temp.dir, { RENDERER_PORT: String(port), RENDERER_TOKEN: TOKEN });
+    chromium = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    await chromium?.close();
+    await gateway?.close();
+    await renderer?.close();
+    await sd?.close();
+    temp.cleanup();
+  });
+
+  async function openGuest(userAgent: string): Promise<Page> {
+    const context = await chromium.newContext({ viewport: { width: 390, height: 844 }, userAgent });
+    const page = await context.newPage();
+    await page.goto(`${gateway.url}/`);
+    await page.getByRole('button', { name: "Let's go" }).click();
+    return page;
+  }
+
+  async function send(page: Page, prompt: string): Promise<void> {
+    await page.getByLabel('Prompt', { exact: true }).fill(prompt);
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.waitForURL(/#your-prompts$/);
+  }
+
+  const statusOf = (page: Page, prompt: string) =>
+    page.locator('.prompt-item', { hasText: prompt }).locator('.status').textContent();
+
+  it('approve → rendered → in the show → after the reveal on its author’s page only; denied never shown', async () => {
+    const ada = await openGuest('Mozilla/5.0 (Linux; Android 14) Ada');
+    const bo = await openGuest('Mozilla/5.0 (iPhone) Bo');
+    const hostContext = await chromium.newContext({ viewport: { width: 1280, height: 900 } });
+    const host = await hostContext.newPage();
+    await host.goto(await gateway.claimLink());
+    await host.waitForURL(/\/admin$/);
+
+    await send(ada, 'Ada: a glass whale over the city');
+    await send(bo, 'Bo: DENY ME please');
+    await send(bo, 'Bo: a violin made of leaves');
+    // They arrive on the open host page without a reload.
+    const queue = host.locator('[data-live-queue] .queue-item');
+    await expect.poll(() => queue.count(), { timeout: 4000 }).toBe(3);
+
+    const row = (text: string) => host.locator('[data-live-queue] .queue-item', { hasText: text });
+    await row('Ada: a glass whale').getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => row('Ada: a glass whale').count(), { timeout: 4000 }).toBe(0);
+    await row('Bo: DENY ME').getByRole('button', { name: 'Deny' }).click();
+    await expect.poll(() => row('Bo: DENY ME').count(), { timeout: 4000 }).toBe(0);
+    await row('Bo: a violin').getByRole('button', { name: 'Approve' }).click();
+
+    // The guests' pages follow live, down to "rendered", and show no image before the reveal.
+    await expect.poll(() => statusOf(ada, 'Ada: a glass whale'), { timeout: 15_000 }).toBe('rendered');
+    await expect.poll(() => statusOf(bo, 'Bo: a violin'), { timeout: 15_000 }).toBe('rendered');
+    expect(await statusOf(bo, 'Bo: DENY ME')).toBe('denied');
+    await ada.reload();
+    expect(await ada.locator('#your-prompts img').count()).toBe(0);
+    await host.screenshot({ path: join(SCREENSHOTS, 'party-admin.png'), fullPage: true });
+
+    // The show has exactly the two rendered images, in submission order; the denied prompt never appears.
+    const show = await hostContext.newPage();
+    await show.goto(`${gateway.url}/admin/show`);
+    const prompt = () => show.locator('.show-slide.is-current figcaption .show-prompt').textContent();
+    await expect.poll(prompt, { timeout: 5000 }).toBe('Ada: a glass whale over the city');
+    await show.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(prompt).toBe('Bo: a violin made of leaves');
+    // The end of the show: nothing more, and never the denied prompt.
+    expect(await show.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    expect(await show.content()).not.toContain('DENY ME');
+    const shown = await show
+      .locator('.show-slide.is-current img')
+      .evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth);
+    expect(shown).toBe(512);
+    await show.screenshot({ path: join(SCREENSHOTS, 'party-show.png') });
+
+    // Reveal: each guest sees their own image (with Download), never the other's.
+    await host.getByRole('switch', { name: 'Reveal' }).click();
+    await expect.poll(() => ada.locator('#your-prompts img').count(), { timeout: 5000 }).toBe(1);
+    await expect.poll(() => bo.locator('#your-prompts img').count(), { timeout: 5000 }).toBe(1);
+    expect(await ada.locator('#your-prompts img').getAttribute('alt')).toContain('Ada: a glass whale');
+    expect(await bo.locator('#your-prompts img').getAttribute('alt')).toContain('Bo: a violin');
+    expect(await ada.getByRole('link', { name: 'Download' }).count()).toBe(1);
+    const adaImage = await ada.locator('#your-prompts img').getAttribute('src');
+    const boImage = await bo.locator('#your-prompts img').getAttribute('src');
+    const boTriesAda = await bo.request.get(`${gateway.url}${adaImage}`);
+    expect(boTriesAda.status()).toBe(404);
+    expect((await bo.request.get(`${gateway.url}${boImage}`)).status()).toBe(200);
+    await ada.screenshot({ path: join(SCREENSHOTS, 'party-guest-revealed.png'), fullPage: true });
+    await hostContext.close();
+  }, 90_000);
+});
