@@ -60,7 +60,7 @@ describe('admin users and settings pages in real Chromium', () => {
     await admin.goto(`${gateway.url}/admin`);
     await admin.getByRole('link', { name: 'Users', exact: true }).click();
     await admin.waitForURL(/\/admin\/users$/);
-    const row = admin.getByRole('row').filter({ hasText: guest.colour });
+    const row = admin.getByRole('row').filter({ has: admin.getByText(guest.colour, { exact: true }) });
     expect(await row.count()).toBe(1);
     expect(await row.locator('[data-count="pending"]').textContent()).toBe('1');
     await admin.screenshot({ path: join(SCREENSHOTS, 'admin-users.png'), fullPage: true });
@@ -69,7 +69,7 @@ describe('admin users and settings pages in real Chromium', () => {
     expect(await admin.getByRole('status').textContent()).toContain(
       `${guest.colour} is banned; 1 waiting prompt was denied.`,
     );
-    const bannedRow = admin.getByRole('row').filter({ hasText: guest.colour });
+    const bannedRow = admin.getByRole('row').filter({ has: admin.getByText(guest.colour, { exact: true }) });
     expect(await bannedRow.getByRole('button', { name: 'Unban', exact: true }).count()).toBe(1);
     expect(await bannedRow.getByRole('button', { name: 'Ban', exact: true }).count()).toBe(0);
 
@@ -88,7 +88,12 @@ describe('admin users and settings pages in real Chromium', () => {
     await admin.getByRole('button', { name: 'Delete', exact: true }).click();
     await admin.waitForURL(/\/admin\/users$/);
     expect(await admin.getByRole('status').textContent()).toContain(`${guest.colour} was deleted`);
-    expect(await admin.getByRole('row').filter({ hasText: guest.colour }).count()).toBe(0);
+    expect(
+      await admin
+        .getByRole('row')
+        .filter({ has: admin.getByText(guest.colour, { exact: true }) })
+        .count(),
+    ).toBe(0);
     await guest.close();
   });
 
