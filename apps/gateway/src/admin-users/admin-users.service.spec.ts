@@ -18,6 +18,10 @@ function user(id: number, extra: Partial<UserEntity> = {}): UserEntity {
     banned: false,
     createdAt: new Date('2026-01-01T20:00:00Z'),
     lastSeenAt: new Date('2026-01-01T21:00:00Z'),
+    username: null,
+    email: null,
+    passwordHash: null,
+    passwordChangedAt: null,
     ...extra,
   };
 }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../../../test/gateway/harness.js';
 import { buildDataSourceOptions } from './data-source.js';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
 
 describe('database (real SQLite file)', () => {
   const temp = makeTempDir();
@@ -29,8 +30,32 @@ describe('database (real SQLite file)', () => {
       const dataSource = new DataSource(buildDataSourceOptions(path));
       await dataSource.initialize();
       const rows = await dataSource.query('SELECT name FROM migrations');
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(2);
       await dataSource.destroy();
+    }
+  });
+
+  it('keeps every guest, prompt and fingerprint through the accounts migration', async () => {
+    const path = join(temp.dir, 'upgrade', 'v.sqlite');
+    const before = new DataSource({ ...buildDataSourceOptions(path), migrations: [InitialSchema1764000000000] });
+    await before.initialize();
+    await before.query(
+      `INSERT INTO users (colour_name, colour_hex, colour_index, role, banned, created_at, last_seen_at) VALUES ('coral', '#ff7f50', 16, 'guest', 0, '2026-01-01 10:00:00.000', '2026-01-01 10:00:00.000')`,
+    );
+    await before.query(`INSERT INTO user_fingerprints VALUES ('k', 1, '2026-01-01 10:00:00.000')`);
+    await before.query(
+      `INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at) VALUES (1, 'a fox', 512, 512, 'pending', '2026-01-01 10:00:00.000')`,
+    );
+    await before.destroy();
+    const after = new DataSource(buildDataSourceOptions(path));
+    await after.initialize();
+    try {
+      expect(await after.query('SELECT colour_name, username FROM users')).toEqual([{ colour_name: 'coral', username: null }]);
+      expect(await after.query('SELECT prompt, init_image_file FROM suggestions')).toEqual([{ prompt: 'a fox', init_image_file: null }]);
+      expect(await after.query('SELECT COUNT(*) AS n FROM user_fingerprints')).toEqual([{ n: 1 }]);
+      expect((await after.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+    } finally {
+      await after.destroy();
     }
   });
 });

@@ -1,3 +1,6 @@
+import { AccountTokenEntity } from '../accounts/account-token.entity.js';
+import { LoginFailureEntity } from '../accounts/login-failure.entity.js';
+import { ApiTokenEntity } from '../api-tokens/api-token.entity.js';
 import { AdminDeviceEntity } from '../auth/admin-device.entity.js';
 import { ClaimTokenEntity } from '../admin/claim-token.entity.js';
 import { SessionEntity } from '../sessions/session.entity.js';
@@ -14,4 +17,7 @@ export const ENTITIES = [
   SuggestionEntity,
   SettingEntity,
   SessionEntity,
+  AccountTokenEntity,
+  LoginFailureEntity,
+  ApiTokenEntity,
 ];

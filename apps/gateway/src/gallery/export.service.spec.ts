@@ -31,6 +31,7 @@ function row(id: number, status: SuggestionStatus, imageFile: string | null = nu
     failedAt: null,
     failureReason: null,
     seed: status === 'rendered' ? 42 : null,
+    initImageFile: null,
     imageFile,
   };
 }

@@ -70,6 +70,10 @@ export class SuggestionEntity {
   @Column({ type: 'integer', nullable: true })
   seed: number | null;
 
+  /** The guest's picture for img2img, already resized, stored outside any public folder (UPLOAD_DIR). */
+  @Column({ name: 'init_image_file', type: 'text', nullable: true })
+  initImageFile: string | null;
+
   /** File name inside OUTPUT_DIR, set once the image is on disk. */
   @Column({ name: 'image_file', type: 'text', nullable: true })
   imageFile: string | null;

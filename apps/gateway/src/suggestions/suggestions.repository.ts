@@ -52,6 +52,7 @@ export class SuggestionsRepository {
         failedAt: null,
         failureReason: null,
         seed: null,
+        initImageFile: null,
         imageFile: null,
       });
     });

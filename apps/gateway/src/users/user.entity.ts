@@ -34,6 +34,24 @@ export class UserEntity {
   @Column({ name: 'last_seen_at', type: 'datetime' })
   lastSeenAt: Date;
 
+  /** Accounts (members, moderators, admins registered by the host) also have a username and an email. */
+  @Index('idx_users_username', { unique: true })
+  @Column({ type: 'text', nullable: true })
+  username: string | null;
+
+  /** Stored lower-cased, so uniqueness and look-ups ignore case. */
+  @Index('idx_users_email', { unique: true })
+  @Column({ type: 'text', nullable: true })
+  email: string | null;
+
+  /** argon2id; null until the account holder sets a password through their invitation link. */
+  @Column({ name: 'password_hash', type: 'text', nullable: true })
+  passwordHash: string | null;
+
+  /** Links issued before this moment stop working (a reset link is invalid after a password change). */
+  @Column({ name: 'password_changed_at', type: 'datetime', nullable: true })
+  passwordChangedAt: Date | null;
+
   @OneToMany(() => UserFingerprintEntity, (fingerprint) => fingerprint.user)
   fingerprints?: UserFingerprintEntity[];
 }
