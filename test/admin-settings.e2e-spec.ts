@@ -104,6 +104,7 @@ describe('admin settings page (HTTP, real SQLite file)', () => {
     expect(json.status).toBe(200);
     expect(json.body).toEqual({
       submissionsOpen: true,
+      accessMode: 'open',
       allowedSizes: [512, 768, 1024],
       maxPendingPerGuest: 5,
       steps: 20,

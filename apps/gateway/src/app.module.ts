@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { LoginModule } from './accounts/login.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AdminSettingsModule } from './admin-settings/admin-settings.module.js';
 import { AdminUsersModule } from './admin-users/admin-users.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         SessionsModule,
         SettingsModule,
         AuthModule,
+        LoginModule,
         HomeModule,
         SuggestionsModule,
         AdminModule,

@@ -1,4 +1,5 @@
 import type { CatalogReply } from '#contracts';
+import type { AccessMode } from '../accounts/access-mode.js';
 import type { Settings } from '../settings/settings.service.js';
 import {
   SIZE_MAX,
@@ -10,6 +11,7 @@ import {
 /** What JSON clients read and send: the same flat fields as the form. */
 export interface SettingsView {
   submissionsOpen: boolean;
+  accessMode: AccessMode;
   allowedSizes: number[];
   maxPendingPerGuest: number;
   steps: number;
@@ -22,6 +24,7 @@ export interface SettingsView {
 export function toSettingsView(settings: Settings): SettingsView {
   return {
     submissionsOpen: settings.submissionsOpen,
+    accessMode: settings.accessMode,
     allowedSizes: [...settings.allowedSizes],
     maxPendingPerGuest: settings.maxPendingPerGuest,
     steps: settings.generation.steps,
@@ -63,6 +66,7 @@ export const SIZE_GRID = Array.from({ length: (SIZE_MAX - SIZE_MIN) / 64 + 1 }, 
 /** The form's fields as text, from the stored settings or from a submission that failed validation. */
 export interface SettingsFormValues {
   submissionsOpen: boolean;
+  accessMode: AccessMode;
   sizes: number[];
   otherSizes: string;
   maxPendingPerGuest: string;
@@ -74,6 +78,7 @@ export interface SettingsFormValues {
 }
 
 export interface SettingsFormView extends Omit<SettingsFormValues, 'sizes'> {
+  inviteOnly: boolean;
   sizeOptions: { value: number; checked: boolean }[];
   samplers: readonly string[];
   models: string[];
@@ -88,6 +93,7 @@ export function formValuesOf(settings: Settings): SettingsFormValues {
   const view = toSettingsView(settings);
   return {
     submissionsOpen: view.submissionsOpen,
+    accessMode: view.accessMode,
     sizes: view.allowedSizes,
     otherSizes: '',
     maxPendingPerGuest: String(view.maxPendingPerGuest),
@@ -117,6 +123,12 @@ export function formValuesFromInput(input: unknown, fallback: SettingsFormValues
       'submissionsOpen' in body
         ? ['on', 'true', '1', 'yes'].includes(String(last('submissionsOpen')).toLowerCase())
         : fallback.submissionsOpen,
+    accessMode:
+      last('accessMode') === 'invite-only'
+        ? 'invite-only'
+        : last('accessMode') === 'open'
+          ? 'open'
+          : fallback.accessMode,
     sizes: 'allowedSizes' in body ? ticked : fallback.sizes,
     otherSizes: textOf('otherSizes', fallback.otherSizes),
     maxPendingPerGuest: textOf('maxPendingPerGuest', fallback.maxPendingPerGuest),
@@ -141,6 +153,7 @@ export function toSettingsFormView(
   for (const item of errors) if (item.field) error[item.field] = item.message;
   return {
     ...rest,
+    inviteOnly: values.accessMode === 'invite-only',
     sizeOptions: options.map((value) => ({ value, checked: checked.has(value) })),
     samplers: catalog.samplers.length > 0 ? catalog.samplers : COMMON_SAMPLERS,
     models: [...new Set([...catalog.models, ...(values.model ? [values.model] : [])])],

@@ -42,17 +42,27 @@ export class AdminController {
     private readonly guestLink: GuestLinkService,
   ) {}
 
-  @Roles('admin')
+  @Roles('admin', 'moderator')
   @Get()
   @Render('admin/moderation')
   async index(
     @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
     @Req() req: AppRequest,
-  ): Promise<ModerationPage & { title: string; panel: RendererPanel; isStaff: boolean; guestUrl: string }> {
+  ): Promise<
+    ModerationPage & {
+      title: string;
+      panel: RendererPanel;
+      isStaff: boolean;
+      isModerator: boolean;
+      guestUrl: string;
+    }
+  > {
     const [moderation, panel] = await Promise.all([this.moderation.page(page), this.panel.snapshot()]);
     return {
       title: 'Moderation',
       isStaff: true,
+      // Moderators decide prompts; the show, reveal, export, users and settings stay the admin's.
+      isModerator: req.user?.role === 'moderator',
       ...moderation,
       panel,
       guestUrl: this.guestLink.guestUrl(req),
@@ -63,7 +73,7 @@ export class AdminController {
    * Parts of the admin page, re-fetched by public/admin.js when a live event says they changed: the same
    * templates as the full page, so there is one way to draw them (and Handlebars escapes them).
    */
-  @Roles('admin')
+  @Roles('admin', 'moderator')
   @Get('fragments/:part')
   async fragment(
     @Param('part', new ParseEnumPipe(AdminFragment)) part: AdminFragment,
@@ -78,7 +88,7 @@ export class AdminController {
   }
 
   /** `approve` or `deny`; a browser is sent back to the page it came from, a JSON client gets the result. */
-  @Roles('admin')
+  @Roles('admin', 'moderator')
   @Post('prompts/:id/:action')
   @HttpCode(200)
   async decide(
@@ -99,7 +109,7 @@ export class AdminController {
   }
 
   /** The guest link as a QR code (an image, so nothing is inlined into the page). */
-  @Roles('admin')
+  @Roles('admin', 'moderator')
   @Get('qr.svg')
   async qr(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
     const svg = await this.guestLink.qrSvg(this.guestLink.guestUrl(req));

@@ -7,7 +7,7 @@ import { RendererPanelService, type RendererPanel } from './renderer-panel.servi
 
 /** The renderer panel's data and controls. Browsers are sent back to /admin; JSON clients get the result. */
 @Controller('admin/renderer')
-@Roles('admin')
+@Roles('admin', 'moderator')
 export class RendererPanelController {
   constructor(private readonly panel: RendererPanelService) {}
 

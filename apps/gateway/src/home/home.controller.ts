@@ -34,7 +34,7 @@ export class HomeController {
   @Public()
   @Post('welcome-back/fresh')
   async startFresh(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
-    await this.identity.startAs(req, 'guest');
+    await this.home.startFresh(req);
     res.redirect(303, '/');
   }
 }

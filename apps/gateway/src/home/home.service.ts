@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable } from '@nestjs/common';
+import { INVITE_ONLY_MESSAGE, maySubmit } from '../accounts/access-mode.js';
 import type { AppRequest } from '../common/app-request.js';
 import { hasServableImage } from '../gallery/image-files.js';
 import { IdentityService } from '../identity/identity.service.js';
@@ -10,6 +11,7 @@ import type { UserEntity } from '../users/user.entity.js';
 
 export type HomePage =
   | { view: 'lost'; model: { title: string; candidates: ColourView[] } }
+  | { view: 'invite-only'; model: { title: string; message: string } }
   | { view: 'home'; model: Record<string, unknown> };
 
 export interface ColourView {
@@ -29,6 +31,10 @@ export class HomeService {
   ) {}
 
   async page(req: AppRequest): Promise<HomePage> {
+    // Invite-only: a visitor without a session gets no colour (nor the guests' "Are you lost?" choice).
+    if ((await this.settings.get()).accessMode === 'invite-only' && !(await this.identity.currentUser(req))) {
+      return { view: 'invite-only', model: { title: 'Invite-only', message: INVITE_ONLY_MESSAGE } };
+    }
     const visitor = await this.identity.resolveVisitor(req);
     if (visitor.kind === 'lost') {
       return {
@@ -54,7 +60,9 @@ export class HomeService {
         flash,
         banned: user.banned,
         submissionsOpen: settings.submissionsOpen,
-        canSubmit: settings.submissionsOpen && !user.banned,
+        inviteOnlyGuest: !maySubmit(settings.accessMode, user),
+        inviteOnlyMessage: INVITE_ONLY_MESSAGE,
+        canSubmit: settings.submissionsOpen && !user.banned && maySubmit(settings.accessMode, user),
         sizes: settings.allowedSizes.map((value) => ({ value, selected: value === defaultSize })),
         promptMax: PROMPT_MAX_LENGTH,
         prompts: own.map((suggestion) => ({
@@ -66,6 +74,14 @@ export class HomeService {
         revealed: settings.revealed,
       },
     };
+  }
+
+  /** "Start fresh" hands out a new guest colour, which invite-only mode gives to nobody. */
+  async startFresh(req: AppRequest): Promise<void> {
+    if ((await this.settings.get()).accessMode === 'invite-only') {
+      throw new ForbiddenException(INVITE_ONLY_MESSAGE);
+    }
+    await this.identity.startAs(req, 'guest');
   }
 }
 

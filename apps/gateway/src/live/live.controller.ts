@@ -36,7 +36,7 @@ export class LiveController {
   ) {}
 
   /** Everything, plus renderer panel snapshots, for the host's pages. */
-  @Roles('admin')
+  @Roles('admin', 'moderator')
   @Sse('admin/events')
   adminEvents(): Observable<MessageEvent> {
     const events = this.live.all();

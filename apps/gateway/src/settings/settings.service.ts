@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DEFAULT_GENERATION_SETTINGS, GenerationSettingsSchema, type GenerationSettings } from '#contracts';
 import { z } from 'zod';
+import { ACCESS_MODES } from '../accounts/access-mode.js';
 import { GatewayConfig } from '../config/gateway.config.js';
 import { SettingsRepository } from './settings.repository.js';
 
@@ -11,6 +12,8 @@ const SettingsSchema = z.object({
   allowedSizes: z.array(SizeSchema).min(1).max(32),
   maxPendingPerGuest: z.number().int().min(1).max(1000),
   revealed: z.boolean(),
+  /** open: anyone gets a colour; invite-only: only accounts the host registered may send prompts. */
+  accessMode: z.enum(ACCESS_MODES),
   generation: GenerationSettingsSchema,
 });
 export type Settings = z.infer<typeof SettingsSchema>;
@@ -34,6 +37,7 @@ export class SettingsService {
       allowedSizes: [512, 768, 1024],
       maxPendingPerGuest: this.config.limits.maxPendingPerGuest,
       revealed: false,
+      accessMode: 'open',
       generation: { ...DEFAULT_GENERATION_SETTINGS },
     };
   }

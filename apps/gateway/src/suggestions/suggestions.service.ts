@@ -5,6 +5,7 @@ import {
   HttpStatus,
   Injectable,
 } from '@nestjs/common';
+import { INVITE_ONLY_MESSAGE, maySubmit } from '../accounts/access-mode.js';
 import { LiveEventsService } from '../live/live-events.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import type { UserEntity } from '../users/user.entity.js';
@@ -26,6 +27,7 @@ export class SuggestionsService {
   async submit(user: UserEntity, input: CreateSuggestionDto): Promise<SuggestionEntity> {
     const settings = await this.settings.get();
     if (user.banned) throw new ForbiddenException('The host has stopped you from sending prompts.');
+    if (!maySubmit(settings.accessMode, user)) throw new ForbiddenException(INVITE_ONLY_MESSAGE);
     if (!settings.submissionsOpen) throw new ForbiddenException('Submissions are closed right now.');
     if (!settings.allowedSizes.includes(input.width) || !settings.allowedSizes.includes(input.height)) {
       throw new BadRequestException(

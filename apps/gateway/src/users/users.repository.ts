@@ -101,6 +101,38 @@ export class UsersRepository {
     this.cache.delete(userId);
   }
 
+  /** The account a login names: its exact username, or its email (stored lower-cased). */
+  findByUsernameOrEmail(identifier: string): Promise<UserEntity | null> {
+    return this.users
+      .createQueryBuilder('user')
+      .where('user.username = :identifier', { identifier })
+      .orWhere('user.email = :email', { email: identifier.toLowerCase() })
+      .getOne();
+  }
+
+  /** Also records when, so emailed links issued before this moment stop working. */
+  async setPasswordHash(userId: number, passwordHash: string, now = new Date()): Promise<void> {
+    await this.writer.write(async (manager) => {
+      await manager.update(UserEntity, { id: userId }, { passwordHash, passwordChangedAt: now });
+    });
+    this.cache.delete(userId);
+  }
+
+  /** Turns an existing user (say, one made by createWithColour) into an account with a login name. */
+  async setAccount(
+    userId: number,
+    account: { username: string; email: string; role: UserRole },
+  ): Promise<void> {
+    await this.writer.write(async (manager) => {
+      await manager.update(
+        UserEntity,
+        { id: userId },
+        { username: account.username, email: account.email.toLowerCase(), role: account.role },
+      );
+    });
+    this.cache.delete(userId);
+  }
+
   /**
    * Deletes a user. The foreign keys (ON DELETE CASCADE) take their prompts, fingerprint links and enrolled
    * devices with them in the same statement; a session still naming them finds no user and starts afresh.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCESS_MODES, type AccessMode } from '../../accounts/access-mode.js';
 
 export const SIZE_MIN = 256;
 export const SIZE_MAX = 2048;
@@ -14,6 +15,7 @@ export const MODEL_MAX_LENGTH = 500;
 /** The names people see beside each field; every error message starts with one. */
 export const SETTINGS_FIELD_LABELS = {
   submissionsOpen: 'Submissions open',
+  accessMode: 'Access mode',
   allowedSizes: 'Allowed sizes',
   otherSizes: 'Other sizes',
   maxPendingPerGuest: 'Pending prompts per guest',
@@ -41,6 +43,16 @@ function onOff(label: string) {
     if (word !== null && ['on', 'true', '1', 'yes'].includes(word)) return true;
     if (word !== null && ['off', 'false', '0', 'no', ''].includes(word)) return false;
     ctx.addIssue({ code: 'custom', message: `${label} must be on or off.` });
+    return z.NEVER;
+  });
+}
+
+function accessMode(label: string) {
+  return z.unknown().transform((raw, ctx): AccessMode => {
+    const value = lastOf(raw);
+    const mode = ACCESS_MODES.find((candidate) => candidate === value);
+    if (mode) return mode;
+    ctx.addIssue({ code: 'custom', message: `${label} must be open or invite-only.` });
     return z.NEVER;
   });
 }
@@ -133,6 +145,7 @@ function sizeList(label: string) {
  */
 export const UpdateSettingsSchema = z.object({
   submissionsOpen: onOff(SETTINGS_FIELD_LABELS.submissionsOpen).optional(),
+  accessMode: accessMode(SETTINGS_FIELD_LABELS.accessMode).optional(),
   allowedSizes: sizeList(SETTINGS_FIELD_LABELS.allowedSizes).optional(),
   otherSizes: sizeList(SETTINGS_FIELD_LABELS.otherSizes).optional(),
   maxPendingPerGuest: numberIn(SETTINGS_FIELD_LABELS.maxPendingPerGuest, PENDING_RANGE, true).optional(),

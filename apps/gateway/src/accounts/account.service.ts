@@ -1,0 +1,59 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import argon2 from 'argon2';
+import type { UserEntity } from '../users/user.entity.js';
+import { UsersRepository } from '../users/users.repository.js';
+import type { ChangePasswordDto } from './dto/change-password.dto.js';
+
+/** The same rule as setting a password through an emailed link. */
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 200;
+
+export interface AccountView {
+  username: string | null;
+  email: string | null;
+  role: string;
+  colourName: string;
+  colourHex: string;
+  hasPassword: boolean;
+}
+
+@Injectable()
+export class AccountService {
+  constructor(private readonly users: UsersRepository) {}
+
+  view(user: UserEntity): AccountView {
+    return {
+      username: user.username,
+      email: user.email,
+      role: user.role,
+      colourName: user.colourName,
+      colourHex: user.colourHex,
+      hasPassword: user.passwordHash !== null,
+    };
+  }
+
+  /**
+   * Needs the current password, so a borrowed unlocked phone cannot take the account over. The new
+   * change time also voids any reset or invitation link issued before it.
+   */
+  async changePassword(user: UserEntity, input: ChangePasswordDto): Promise<void> {
+    if (!user.passwordHash) {
+      throw new BadRequestException('This account has no password yet. Use the link from your invitation.');
+    }
+    const valid = await argon2.verify(user.passwordHash, input.currentPassword).catch(() => false);
+    if (!valid) throw new BadRequestException('Current password is wrong.');
+    const length = [...input.newPassword].length;
+    if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
+      throw new BadRequestException(
+        `New password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters.`,
+      );
+    }
+    if (input.newPassword !== input.repeatPassword) {
+      throw new BadRequestException('The two new passwords are not the same.');
+    }
+    await this.users.setPasswordHash(
+      user.id,
+      await argon2.hash(input.newPassword, { type: argon2.argon2id }),
+    );
+  }
+}
