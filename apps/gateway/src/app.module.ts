@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { InvitationsModule } from './accounts/invitations.module.js';
 import { LoginModule } from './accounts/login.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AdminSettingsModule } from './admin-settings/admin-settings.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         SettingsModule,
         AuthModule,
         LoginModule,
+        InvitationsModule,
         HomeModule,
         SuggestionsModule,
         AdminModule,

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { GatewayConfig } from '../config/gateway.config.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { AccountTokensRepository, newAccountToken } from './account-tokens.repository.js';
+import { MailService } from './mail.service.js';
+
+/** The one answer, whether or not an account has that address: the page never tells who has an account. */
+export const RESET_REQUESTED_MESSAGE = 'If an account exists for that address, a link is on its way.';
+
+@Injectable()
+export class PasswordResetService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly tokens: AccountTokensRepository,
+    private readonly mail: MailService,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  /**
+   * Mails a single-use reset link when the address belongs to an account. Both paths look the address up
+   * and make a token, and the mail leaves in the background, so the answer takes about as long either way.
+   */
+  async request(email: string, origin: string): Promise<{ message: string }> {
+    const user = await this.users.findByUsernameOrEmail(email);
+    if (user?.email !== email || !user.username) {
+      // Stands in for the token insert of the other path: a token made and looked up, never stored.
+      await this.tokens.findValid(newAccountToken().token, 'reset');
+      return { message: RESET_REQUESTED_MESSAGE };
+    }
+    const ttlS = this.config.mail.passwordResetTtlS;
+    const token = await this.tokens.create(user.id, 'reset', ttlS);
+    const minutes = Math.round(ttlS / 60);
+    this.mail.send({
+      to: email,
+      subject: 'Reset your Vernissage password',
+      text: [
+        `Hello ${user.username},`,
+        '',
+        'someone (hopefully you) asked to reset your Vernissage password. Choose a new one here:',
+        '',
+        `${origin}/account/reset-password?token=${token}`,
+        '',
+        `The link works once and expires in ${minutes >= 1 ? `${minutes} minute(s)` : `${ttlS} seconds`}.`,
+        'If you did not ask for this, ignore this mail: your password stays as it is.',
+      ].join('\n'),
+    });
+    return { message: RESET_REQUESTED_MESSAGE };
+  }
+}

@@ -1,0 +1,77 @@
+import { BadRequestException, GoneException, Injectable } from '@nestjs/common';
+import argon2 from 'argon2';
+import { AdminDevicesRepository } from '../auth/admin-devices.repository.js';
+import type { AppRequest } from '../common/app-request.js';
+import { FingerprintService } from '../identity/fingerprint.service.js';
+import { regenerateSession } from '../sessions/session-utils.js';
+import type { UserEntity } from '../users/user.entity.js';
+import { UsersRepository } from '../users/users.repository.js';
+import type { AccountTokenPurpose } from './account-token.entity.js';
+import { AccountTokensRepository, type AccountTokenGrant } from './account-tokens.repository.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from './dto/set-password.dto.js';
+import { isStaff } from './login.service.js';
+
+export const LINK_INVALID_MESSAGE =
+  'This link has expired or has already been used. Ask the host for a new invitation, or request a new link on the “Forgot password” page.';
+
+/** A password rule broken: the form comes back with this message and the same link. */
+export class PasswordRuleError extends BadRequestException {}
+
+/** Checks the rules for a new password; returns the message to show, or null when it is fine. */
+export function passwordProblem(password: string, repeat: string): string | null {
+  if (password.length < PASSWORD_MIN) return `Choose a password of at least ${PASSWORD_MIN} characters.`;
+  if (password.length > PASSWORD_MAX) return `A password can be at most ${PASSWORD_MAX} characters.`;
+  if (password !== repeat) return 'The two passwords are not the same.';
+  return null;
+}
+
+/**
+ * Setting a password through a mailed link (invitation or reset): the link works once, before it
+ * expires, and only if the password has not changed since it was issued. Success signs the person in.
+ */
+@Injectable()
+export class SetPasswordService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly tokens: AccountTokensRepository,
+    private readonly devices: AdminDevicesRepository,
+    private readonly fingerprints: FingerprintService,
+  ) {}
+
+  /** For the GET: is this link still good? Refuses at once rather than after the form is filled in. */
+  async assertUsable(token: string | undefined, purpose: AccountTokenPurpose): Promise<void> {
+    const grant = token ? await this.tokens.findValid(token, purpose) : null;
+    if (!grant || !(await this.stillCurrent(grant))) throw new GoneException(LINK_INVALID_MESSAGE);
+  }
+
+  async setPassword(
+    req: AppRequest,
+    purpose: AccountTokenPurpose,
+    input: { token: string; password?: string; repeat?: string },
+  ): Promise<UserEntity> {
+    await this.assertUsable(input.token, purpose);
+    const problem = passwordProblem(input.password ?? '', input.repeat ?? '');
+    if (problem) throw new PasswordRuleError(problem);
+    // Hash before taking the link, so a slow hash never holds the single database writer.
+    const hash = await argon2.hash(input.password!, { type: argon2.argon2id });
+    const grant = await this.tokens.consume(input.token, purpose);
+    if (!grant || !(await this.stillCurrent(grant))) throw new GoneException(LINK_INVALID_MESSAGE);
+    await this.users.setPasswordHash(grant.userId, hash);
+    await this.tokens.invalidateOpenFor(grant.userId);
+    const user = await this.users.findById(grant.userId);
+    if (!user) throw new GoneException(LINK_INVALID_MESSAGE);
+    await regenerateSession(req);
+    req.session.userId = user.id;
+    req.user = user;
+    // As with a login: the mailed link plus the new password prove it is them, on this device.
+    if (isStaff(user)) await this.devices.enrol(user.id, this.fingerprints.keyFor(req));
+    return user;
+  }
+
+  /** A link issued before the last password change is dead, and so is one for a deleted user. */
+  private async stillCurrent(grant: AccountTokenGrant): Promise<boolean> {
+    const user = await this.users.findById(grant.userId);
+    if (!user) return false;
+    return !user.passwordChangedAt || grant.createdAt.getTime() > new Date(user.passwordChangedAt).getTime();
+  }
+}
