@@ -31,6 +31,7 @@ export async function startGateway(dir: string, env: Record<string, string> = {}
     PORT: '0',
     DATABASE_PATH: join(dir, 'vernissage.sqlite'),
     OUTPUT_DIR: join(dir, 'output'),
+    UPLOAD_DIR: join(dir, 'uploads'),
     RENDERER_TOKEN_FILE: join(dir, 'renderer.token'),
     RENDERER_PORT: '1',
     ...env,

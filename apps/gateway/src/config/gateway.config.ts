@@ -26,6 +26,7 @@ const EnvSchema = z.object({
   PORT: port.default(3000),
   DATABASE_PATH: z.string().trim().min(1).default('database/vernissage.sqlite'),
   OUTPUT_DIR: z.string().trim().min(1).default('output'),
+  UPLOAD_DIR: z.string().trim().min(1).default('database/uploads'),
   SESSION_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   FINGERPRINT_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   RENDERER_HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -60,6 +61,8 @@ export class GatewayConfig {
   readonly port: number;
   readonly databasePath: string;
   readonly outputDir: string;
+  /** Guests' pictures for img2img; outside any folder served to the web. */
+  readonly uploadDir: string;
   readonly sessionSecret: string;
   readonly fingerprintSecret: string;
   readonly renderer: { host: string; port: number; token: string; tlsCa?: string; timeoutMs: number };
@@ -75,6 +78,7 @@ export class GatewayConfig {
     this.port = values.PORT;
     this.databasePath = values.DATABASE_PATH === ':memory:' ? ':memory:' : resolve(values.DATABASE_PATH);
     this.outputDir = resolve(values.OUTPUT_DIR);
+    this.uploadDir = resolve(values.UPLOAD_DIR);
     this.sessionSecret = secrets.session;
     this.fingerprintSecret = secrets.fingerprint;
     this.renderer = {

@@ -6,6 +6,7 @@ import {
   type RenderResult,
   type RendererStatus,
 } from '#contracts';
+import { ImagePromptsService } from '../image-prompts/image-prompts.service.js';
 import { LiveEventsService } from '../live/live-events.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { SuggestionsRepository, UNFINISHED_STATUSES } from '../suggestions/suggestions.repository.js';
@@ -49,6 +50,7 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
     private readonly output: RenderOutputService,
     private readonly settings: SettingsService,
     private readonly live: LiveEventsService,
+    private readonly imagePrompts: ImagePromptsService,
   ) {
     this.client.onLinkDropped(() => this.linkLost());
   }
@@ -115,15 +117,18 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
         const batch = await this.suggestions.listForDispatch([...statuses], afterId, DISPATCH_BATCH);
         if (batch.length === 0) break;
         afterId = batch[batch.length - 1].id;
-        const jobs: RenderJob[] = batch.map((suggestion) => ({
+        const toJob = (suggestion: (typeof batch)[number]): RenderJob => ({
           promptId: suggestion.id,
           prompt: suggestion.prompt,
           width: suggestion.width,
           height: suggestion.height,
           settings: generation,
           colourHex: suggestion.user?.colourHex ?? '#808080',
-        }));
-        const { accepted } = await this.client.send(RendererPattern.Enqueue, { jobs });
+        });
+        const plain = batch.filter((suggestion) => !suggestion.initImageFile).map(toJob);
+        const accepted =
+          plain.length > 0 ? (await this.client.send(RendererPattern.Enqueue, { jobs: plain })).accepted : [];
+        accepted.push(...(await this.sendImageJobs(batch, toJob)));
         await this.suggestions.markQueued(accepted);
         const owners = new Map(batch.map((suggestion) => [suggestion.id, suggestion]));
         for (const id of accepted) {
@@ -139,6 +144,32 @@ export class RendererLinkService implements OnApplicationBootstrap, OnApplicatio
       if (resync) this.needsResync = true;
       this.linkFailed(error);
     }
+  }
+
+  /**
+   * img2img jobs carry their picture as base64 (megabytes each), so they are read and sent one at a time:
+   * at most one picture is in memory, and a batch never grows into a huge frame.
+   */
+  private async sendImageJobs<T extends { id: number; initImageFile: string | null }>(
+    batch: T[],
+    toJob: (suggestion: T) => RenderJob,
+  ): Promise<number[]> {
+    const accepted: number[] = [];
+    for (const suggestion of batch) {
+      if (!suggestion.initImageFile) continue;
+      const initImage = await this.imagePrompts.readBase64(suggestion.initImageFile);
+      if (initImage === null) {
+        // Without its picture the job cannot be what the guest asked for; say so rather than guess.
+        this.logger.warn(`Prompt ${suggestion.id}: its picture file is missing; marked failed.`);
+        await this.suggestions.markFailed(suggestion.id, 'The picture for this prompt is missing.');
+        continue;
+      }
+      const reply = await this.client.send(RendererPattern.Enqueue, {
+        jobs: [{ ...toJob(suggestion), initImage }],
+      });
+      accepted.push(...reply.accepted);
+    }
+    return accepted;
   }
 
   private async statusLoop(): Promise<void> {

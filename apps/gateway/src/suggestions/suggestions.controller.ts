@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res, UploadedFile, UseGuards } from '@nestjs/common';
 import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
@@ -20,10 +20,12 @@ export class SuggestionsController {
   async create(
     @CurrentUser() user: UserEntity,
     @Body() input: CreateSuggestionDto,
+    // Parsed by PictureUploadMiddleware for multipart forms (before the CSRF guard needs the body).
+    @UploadedFile() picture: Express.Multer.File | undefined,
     @Req() req: AppRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<SuggestionView | void> {
-    const suggestion = await this.suggestions.submit(user, input);
+    const suggestion = await this.suggestions.submit(user, input, picture?.buffer);
     if (!prefersHtml(req)) return toSuggestionView(suggestion);
     await setFlash(req, 'Sent! Your prompt is waiting for the host.');
     res.redirect(303, '/#your-prompts');

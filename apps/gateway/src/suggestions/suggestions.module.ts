@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ImagePromptsModule } from '../image-prompts/image-prompts.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
 import { SuggestionEntity } from './suggestion.entity.js';
 import { SuggestionsController } from './suggestions.controller.js';
@@ -7,7 +8,7 @@ import { SuggestionsRepository } from './suggestions.repository.js';
 import { SuggestionsService } from './suggestions.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SuggestionEntity]), SettingsModule],
+  imports: [TypeOrmModule.forFeature([SuggestionEntity]), SettingsModule, ImagePromptsModule],
   controllers: [SuggestionsController],
   providers: [SuggestionsRepository, SuggestionsService],
   exports: [SuggestionsRepository, SuggestionsService],

@@ -58,6 +58,13 @@ export class SuggestionsRepository {
     });
   }
 
+  /** Records the stored img2img picture (`<id>.png` under UPLOAD_DIR) of a prompt. */
+  setInitImageFile(id: number, file: string): Promise<void> {
+    return this.writer.write(async (manager) => {
+      await manager.update(SuggestionEntity, { id }, { initImageFile: file });
+    });
+  }
+
   findById(id: number): Promise<SuggestionEntity | null> {
     return this.suggestions.findOneBy({ id });
   }

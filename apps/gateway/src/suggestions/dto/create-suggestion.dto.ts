@@ -1,5 +1,5 @@
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsDefined, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 
 export const PROMPT_MAX_LENGTH = 2000;
 
@@ -27,4 +27,11 @@ export class CreateSuggestionDto {
   @IsInt({ message: 'Height must be a whole number.' })
   @Type(() => Number)
   height: number;
+
+  /** Optional picture for img2img, fetched by the gateway (the file alternative arrives as multipart). */
+  @MaxLength(2048, { message: 'A picture URL can be at most 2048 characters.' })
+  @IsString({ message: 'Picture URL must be text.' })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() || undefined : value))
+  imageUrl?: string;
 }

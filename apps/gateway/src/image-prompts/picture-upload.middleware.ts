@@ -1,0 +1,41 @@
+import {
+  BadRequestException,
+  Injectable,
+  PayloadTooLargeException,
+  type NestMiddleware,
+} from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import multer from 'multer';
+import { MAX_PICTURE_BYTES, PICTURE_TOO_LARGE } from './image-limits.js';
+
+/** The multipart field that carries the picture file. */
+export const PICTURE_FIELD = 'image';
+
+const upload = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: MAX_PICTURE_BYTES, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
+}).single(PICTURE_FIELD);
+
+/**
+ * Parses multipart prompt forms (the guest form with a Picture). A middleware rather than Nest's
+ * FileInterceptor because the global CSRF guard runs before interceptors and needs the form's `_csrf`
+ * field, which only exists once the multipart body is parsed. Other content types pass untouched.
+ */
+@Injectable()
+export class PictureUploadMiddleware implements NestMiddleware {
+  use(req: Request, res: Response, next: NextFunction): void {
+    upload(req, res, (error: unknown) => {
+      if (!error) return next();
+      if (error instanceof multer.MulterError) {
+        if (error.code === 'LIMIT_FILE_SIZE') return next(new PayloadTooLargeException(PICTURE_TOO_LARGE));
+        if (error.code === 'LIMIT_UNEXPECTED_FILE') {
+          return next(
+            new BadRequestException(`Send the picture in the "${PICTURE_FIELD}" field, one file only.`),
+          );
+        }
+        return next(new BadRequestException('That form could not be read.'));
+      }
+      next(new BadRequestException('That form could not be read.'));
+    });
+  }
+}
