@@ -3,6 +3,8 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { InvitationsModule } from './accounts/invitations.module.js';
 import { LoginModule } from './accounts/login.module.js';
 import { AdminModule } from './admin/admin.module.js';
+import { ApiModule } from './api/api.module.js';
+import { HistoryModule } from './history/history.module.js';
 import { AdminSettingsModule } from './admin-settings/admin-settings.module.js';
 import { AdminUsersModule } from './admin-users/admin-users.module.js';
 import { AuthModule } from './auth/auth.module.js';
@@ -39,6 +41,8 @@ export class AppModule {
         AdminUsersModule,
         AdminSettingsModule,
         GalleryModule,
+        ApiModule,
+        HistoryModule,
       ],
     };
   }

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import { ClaimService } from './admin/claim.service.js';
+import { setUpApiDocs } from './api/api-docs.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter, sendError, toErrorBody } from './common/all-exceptions.filter.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './common/paths.js';
@@ -75,6 +76,7 @@ export async function createGatewayApp(
     }),
   );
   app.enableShutdownHooks();
+  setUpApiDocs(app);
   await app.init();
   // Errors raised by Express middleware before Nest's router (body too large, malformed JSON) land here.
   const logger = new Logger('Errors');

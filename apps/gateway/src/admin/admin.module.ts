@@ -28,6 +28,6 @@ import { ModerationService } from './moderation.service.js';
   ],
   controllers: [AdminController, RendererPanelController, LiveController],
   providers: [ClaimTokensRepository, ClaimService, ModerationService, RendererPanelService, GuestLinkService],
-  exports: [ClaimService],
+  exports: [ClaimService, ModerationService],
 })
 export class AdminModule {}

@@ -6,7 +6,9 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiTokensService } from '../api-tokens/api-tokens.service.js';
 import type { AppRequest } from '../common/app-request.js';
+import { apiCredentialOf } from '../common/bearer.js';
 import { FingerprintService } from '../identity/fingerprint.service.js';
 import { IdentityService } from '../identity/identity.service.js';
 import type { UserRole } from '../users/user.entity.js';
@@ -25,24 +27,47 @@ export class AuthGuard implements CanActivate {
     private readonly identity: IdentityService,
     private readonly fingerprints: FingerprintService,
     private readonly devices: AdminDevicesRepository,
+    private readonly apiTokens: ApiTokensService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<AppRequest>();
     const targets = [context.getHandler(), context.getClass()];
-    const user = await this.identity.currentUser(req);
+    const user = await this.userOf(req);
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
     if (!user) throw new UnauthorizedException('Open the home page first to get your colour.');
 
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets);
     if (!roles) return true;
     if (!roles.includes(user.role)) throw new ForbiddenException('This page is for the host.');
+    // A token is a deliberate credential of its own (created on the owner's page), not a copyable cookie:
+    // its role alone decides.
+    if (req.authenticatedBy === 'token') return true;
     if (!(await this.devices.isEnrolled(user.id, this.fingerprints.keyFor(req)))) {
       throw new ForbiddenException(
         'This device is not enrolled for the host account. Open a fresh claim link on it.',
       );
     }
     return true;
+  }
+
+  /**
+   * An API request with an Authorization header is authenticated by that token alone, never by the
+   * cookie (which is why CsrfGuard may let it through); a bad or revoked token is a 401 even on public
+   * routes, so a client learns at once that its token no longer works.
+   */
+  private async userOf(req: AppRequest) {
+    const credential = apiCredentialOf(req);
+    if (credential === undefined) {
+      const user = await this.identity.currentUser(req);
+      if (user) req.authenticatedBy = 'session';
+      return user;
+    }
+    const user = credential ? await this.apiTokens.authenticate(credential) : null;
+    if (!user) throw new UnauthorizedException('That API token is not valid (or was revoked).');
+    req.user = user;
+    req.authenticatedBy = 'token';
+    return user;
   }
 }

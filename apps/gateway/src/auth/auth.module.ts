@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiTokensModule } from '../api-tokens/api-tokens.module.js';
 import { CsrfGuard } from '../common/csrf.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { AdminDeviceEntity } from './admin-device.entity.js';
@@ -8,7 +9,7 @@ import { AdminDevicesRepository } from './admin-devices.repository.js';
 import { AuthGuard } from './auth.guard.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AdminDeviceEntity]), IdentityModule],
+  imports: [TypeOrmModule.forFeature([AdminDeviceEntity]), IdentityModule, ApiTokensModule],
   providers: [
     AdminDevicesRepository,
     // Order matters: a forged cross-site POST is refused before anything else looks at it.

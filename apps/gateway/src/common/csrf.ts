@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { csrfSync } from 'csrf-sync';
 import type { Request } from 'express';
+import { apiCredentialOf, isApiPath } from './bearer.js';
 
 /**
  * Synchroniser-token CSRF (csrf-sync): the token lives in the session and comes back in the form body
@@ -24,6 +25,12 @@ export class CsrfGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request>();
     if (SAFE_METHODS.has(req.method)) return true;
+    // An API call carrying an Authorization header is authenticated by it alone (AuthGuard ignores the
+    // cookie then), and a cross-site page cannot set that header: there is nothing to forge.
+    if (apiCredentialOf(req) !== undefined) return true;
+    // An API call with no signed-in session has no authority a forgery could borrow: AuthGuard answers
+    // it with the 401 an API client expects, rather than a CSRF 403.
+    if (isApiPath(req) && req.session?.userId === undefined) return true;
     if (!csrf.isRequestValid(req)) {
       throw new ForbiddenException(
         'This form has expired or lacks its security token. Reload the page and try again.',

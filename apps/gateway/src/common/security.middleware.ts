@@ -3,6 +3,8 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { csrfTokenFor } from './csrf.js';
 
+const isApiDocsPath = (req: Request): boolean => /^\/api\/docs(?:[/-]|$)/.test(req.path);
+
 /** A fresh nonce per response, for the few inline scripts/styles a page may carry. */
 export function cspNonce(_req: Request, res: Response, next: NextFunction): void {
   res.locals.cspNonce = randomBytes(16).toString('base64');
@@ -14,7 +16,15 @@ export const securityHeaders = helmet({
     directives: {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce as string}'`],
-      styleSrc: ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce as string}'`],
+      // Swagger UI at /api/docs ships an inline <style> and style attributes we cannot give a nonce: only
+      // there, inline styles are allowed (scripts stay 'self' only, so this opens no script injection).
+      styleSrc: [
+        "'self'",
+        (req, res) =>
+          isApiDocsPath(req as Request)
+            ? "'unsafe-inline'"
+            : `'nonce-${(res as Response).locals.cspNonce as string}'`,
+      ],
       imgSrc: ["'self'", 'data:', 'blob:'],
       connectSrc: ["'self'"],
       formAction: ["'self'"],

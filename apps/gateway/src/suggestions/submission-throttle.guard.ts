@@ -7,7 +7,8 @@ import type { AppRequest } from '../common/app-request.js';
 export class SubmissionThrottleGuard extends ThrottlerGuard {
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     const request = req as unknown as AppRequest;
-    return `user:${request.session?.userId ?? request.fingerprintKey ?? 'anonymous'}`;
+    // req.user covers API-token clients, who may carry no session at all.
+    return `user:${request.user?.id ?? request.session?.userId ?? request.fingerprintKey ?? 'anonymous'}`;
   }
 
   protected override async getErrorMessage(): Promise<string> {

@@ -73,6 +73,23 @@ export class SuggestionsRepository {
     return this.suggestions.find({ where: { userId }, order: { id: 'DESC' }, take: limit });
   }
 
+  /** A page of one user's prompts in the given statuses (all when null), newest first, with the total. */
+  async pageByUserAndStatuses(
+    userId: number,
+    statuses: readonly SuggestionStatus[] | null,
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: SuggestionEntity[]; total: number }> {
+    const where = statuses ? { userId, status: In([...statuses]) } : { userId };
+    const [rows, total] = await this.suggestions.findAndCount({
+      where,
+      order: { id: 'DESC' },
+      skip: offset,
+      take: limit,
+    });
+    return { rows, total };
+  }
+
   /** Oldest first, with the author for the colour swatch. */
   listPendingWithAuthors(offset: number, limit: number): Promise<SuggestionEntity[]> {
     return this.suggestions.find({

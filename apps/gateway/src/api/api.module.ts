@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AdminModule } from '../admin/admin.module.js';
+import { GalleryModule } from '../gallery/gallery.module.js';
+import { SuggestionsModule } from '../suggestions/suggestions.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { ApiController } from './api.controller.js';
+import { ApiService } from './api.service.js';
+
+/** The JSON API under /api, documented at /api/docs (see api-docs.ts). */
+@Module({
+  imports: [AdminModule, GalleryModule, SuggestionsModule, UsersModule],
+  controllers: [ApiController],
+  providers: [ApiService],
+})
+export class ApiModule {}
