@@ -191,6 +191,16 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
     expect((await owner.get('/account').set('Accept', JSON_TYPE)).status).toBe(401);
   });
 
+  it('a name without an account locks the same way, so the lockout does not reveal who has one', async () => {
+    const agent = client(gateway);
+    for (let i = 0; i < 5; i++) {
+      expect((await logIn(agent, 'Ghost-Account', `guess ${i}`, await loginForm(agent))).status).toBe(401);
+    }
+    const locked = await logIn(agent, 'ghost-account', 'guess 6', await loginForm(agent));
+    expect(locked.status).toBe(429);
+    expect(locked.text).toContain('Too many failed logins. Try again in 15 minutes.');
+  });
+
   it('a successful login clears the account counter', async () => {
     const member = await makeAccount('member');
     const agent = client(gateway);
@@ -223,10 +233,11 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
       .get(DataSource)
       .query('SELECT subject, failures, window_started_at, locked_until FROM login_failures');
     expect(rows.length).toBeGreaterThan(0);
-    for (const row of rows) expect(row.subject).toMatch(/^(account:\d+|ip:[0-9a-f]{64})$/);
+    for (const row of rows) expect(row.subject).toMatch(/^(account:\d+|(ip|name):[0-9a-f]{64})$/);
     const dump = JSON.stringify(rows);
     expect(dump).not.toMatch(/10\.(77|99)\./);
     expect(dump).not.toContain('127.0.0.1');
+    expect(dump).not.toContain('someone');
   });
 
   it('logs out (POST with CSRF): the session is gone and the cookie cleared', async () => {
@@ -315,9 +326,17 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
     );
   });
 
-  it('the account page needs a session', async () => {
+  it('the account page needs a session; a guest sees it without a password form', async () => {
     expect((await client(gateway).get('/account').set('Accept', JSON_TYPE)).status).toBe(401);
     expect((await client(gateway).get('/account').set('Accept', HTML)).status).toBe(401);
+    const guest = client(gateway);
+    await openHome(guest);
+    const json = await guest.get('/account').set('Accept', JSON_TYPE);
+    expect(json.status).toBe(200);
+    expect(json.body).toMatchObject({ username: null, email: null, role: 'guest', hasPassword: false });
+    const page = await guest.get('/account').set('Accept', HTML);
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain('Change password');
   });
 
   it('staff logging in enrol their device, so /admin works from it; another device is still refused', async () => {
@@ -403,6 +422,7 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
     const earlyGuest = client(gateway);
     const guestHome = await openHome(earlyGuest);
     expect(guestHome.status).toBe(200);
+    expect(guestHome.html).toContain('Have an account? <a href="/login">Log in</a>');
 
     const admin = await signedIn('admin');
     const adminCsrf = await csrfOfPage(admin.agent, '/admin/settings');
@@ -458,6 +478,7 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
       const member = await signedIn('member', PHONE_UA);
       const memberHome = await openHome(member.agent);
       expect(memberHome.html).toContain('data-prompt-form');
+      expect(memberHome.html).toContain('<a href="/account">Your account</a>');
       const accepted = await member.agent
         .post('/prompts')
         .set('Accept', JSON_TYPE)

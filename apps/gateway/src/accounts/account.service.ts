@@ -23,12 +23,12 @@ export class AccountService {
 
   view(user: UserEntity): AccountView {
     return {
-      username: user.username,
-      email: user.email,
+      username: user.username ?? null,
+      email: user.email ?? null,
       role: user.role,
       colourName: user.colourName,
       colourHex: user.colourHex,
-      hasPassword: user.passwordHash !== null,
+      hasPassword: Boolean(user.passwordHash),
     };
   }
 

@@ -33,30 +33,36 @@ export class LockoutService {
   ) {}
 
   addressSubject(req: AppRequest): string {
-    const address = anonymiseIp(req.ip ?? req.socket.remoteAddress);
-    const key = createHmac('sha256', this.config.fingerprintSecret).update(`login|${address}`).digest('hex');
-    return `ip:${key}`;
+    return `ip:${this.keyed(`login|${anonymiseIp(req.ip ?? req.socket.remoteAddress)}`)}`;
   }
 
-  accountSubject(userId: number): string {
-    return `account:${userId}`;
+  /**
+   * The counter for the account a login names: `account:<id>` when it exists, otherwise a keyed hash of
+   * the name, so a name without an account locks just like a real one and the lockout reveals nothing.
+   */
+  accountSubject(userId: number | null, identifier: string): string {
+    return userId !== null
+      ? `account:${userId}`
+      : `name:${this.keyed(`login-name|${identifier.trim().toLowerCase()}`)}`;
   }
 
   /** Throws 429 when the address, or the account being tried, is locked. */
-  async assertNotLocked(req: AppRequest, userId: number | null, now = new Date()): Promise<void> {
-    const subjects = [this.addressSubject(req)];
-    if (userId !== null) subjects.push(this.accountSubject(userId));
-    const until = await this.failures.lockedUntil(subjects, now);
+  async assertNotLocked(req: AppRequest, accountSubject: string, now = new Date()): Promise<void> {
+    const until = await this.failures.lockedUntil([this.addressSubject(req), accountSubject], now);
     if (until) throw new LoginLockedException(until, now);
   }
 
-  async recordFailure(req: AppRequest, userId: number | null, now = new Date()): Promise<void> {
+  async recordFailure(req: AppRequest, accountSubject: string, now = new Date()): Promise<void> {
     await this.failures.recordFailure(this.addressSubject(req), ADDRESS_RULE, now);
-    if (userId !== null) await this.failures.recordFailure(this.accountSubject(userId), ACCOUNT_RULE, now);
+    await this.failures.recordFailure(accountSubject, ACCOUNT_RULE, now);
   }
 
   /** A successful login forgives the account's earlier mistakes (not the address's). */
-  recordSuccess(userId: number): Promise<void> {
-    return this.failures.clear(this.accountSubject(userId));
+  recordSuccess(accountSubject: string): Promise<void> {
+    return this.failures.clear(accountSubject);
+  }
+
+  private keyed(material: string): string {
+    return createHmac('sha256', this.config.fingerprintSecret).update(material).digest('hex');
   }
 }

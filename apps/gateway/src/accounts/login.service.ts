@@ -34,16 +34,16 @@ export class LoginService {
    */
   async logIn(req: AppRequest, identifier: string, password: string): Promise<UserEntity> {
     const user = await this.users.findByUsernameOrEmail(identifier.trim());
-    const userId = user?.passwordHash ? user.id : null;
-    await this.lockout.assertNotLocked(req, userId);
+    const subject = this.lockout.accountSubject(user?.passwordHash ? user.id : null, identifier);
+    await this.lockout.assertNotLocked(req, subject);
     const valid = user?.passwordHash
       ? await argon2.verify(user.passwordHash, password).catch(() => false)
       : await argon2.verify(await this.decoyHash, password).then(() => false);
     if (!user || !valid) {
-      await this.lockout.recordFailure(req, userId);
+      await this.lockout.recordFailure(req, subject);
       throw new UnauthorizedException(LOGIN_FAILED_MESSAGE);
     }
-    await this.lockout.recordSuccess(user.id);
+    await this.lockout.recordSuccess(subject);
     await regenerateSession(req);
     req.session.userId = user.id;
     req.user = user;

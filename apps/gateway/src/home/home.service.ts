@@ -71,6 +71,7 @@ export class HomeService {
           showImage: settings.revealed && hasServableImage(suggestion),
         })),
         isStaff: user.role === 'admin' || user.role === 'moderator',
+        hasAccount: Boolean(user.username),
         revealed: settings.revealed,
       },
     };
