@@ -5,6 +5,9 @@ import sharp from 'sharp';
 import { GatewayConfig } from '../config/gateway.config.js';
 import { MAX_PICTURE_PIXELS } from './image-limits.js';
 
+// libvips' operation cache would keep decoded guest pictures in memory for no gain: each is used once.
+sharp.cache(false);
+
 export const NOT_AN_IMAGE = 'That file is not an image we can read';
 export const TOO_MANY_PIXELS = `That picture has too many pixels (at most ${MAX_PICTURE_PIXELS / 1_000_000} megapixels).`;
 

@@ -29,6 +29,8 @@ export interface PinnedResponse {
 export interface FetchDeps {
   resolve(host: string): Promise<ResolvedAddress[]>;
   request(url: URL, pinned: ResolvedAddress, signal: AbortSignal): Promise<PinnedResponse>;
+  /** The address check; replaced only in the transport test, which must reach a loopback server. */
+  allow(address: string): boolean;
   limits: { maxBytes: number; totalTimeoutMs: number };
 }
 
@@ -47,6 +49,7 @@ export class SafeFetchService {
     this.deps = {
       resolve: deps?.resolve ?? resolveAll,
       request: deps?.request ?? pinnedRequest,
+      allow: deps?.allow ?? isAllowedAddress,
       limits: deps?.limits ?? { maxBytes: MAX_PICTURE_BYTES, totalTimeoutMs: TOTAL_TIMEOUT_MS },
     };
   }
@@ -93,7 +96,7 @@ export class SafeFetchService {
     } catch {
       throw new BadRequestException(FETCH_FAILED);
     }
-    if (addresses.length === 0 || !addresses.every((entry) => isAllowedAddress(entry.address))) {
+    if (addresses.length === 0 || !addresses.every((entry) => this.deps.allow(entry.address))) {
       throw new BadRequestException(ADDRESS_NOT_ALLOWED);
     }
     return addresses[0];
