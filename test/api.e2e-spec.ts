@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import sharp from 'sharp';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
@@ -198,6 +199,40 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
       expect(res.status).toBe(413);
       expect(res.headers['content-type']).toMatch(/json/);
       expect(res.body).toEqual({ statusCode: 413, message: expect.any(String), error: 'Payload Too Large' });
+    });
+
+    it('takes a picture as multipart with a bearer token; refuses a non-image with 400, storing nothing', async () => {
+      const guest = await newGuest();
+      const token = await createToken(guest.agent, guest.csrf);
+      const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#aa3366' } })
+        .png()
+        .toBuffer();
+      const sent = await api()
+        .post('/api/prompts')
+        .set('Authorization', `Bearer ${token}`)
+        .field('prompt', 'from this picture')
+        .field('width', '512')
+        .field('height', '512')
+        .attach('image', png, 'picture.png');
+      expect(sent.status).toBe(201);
+      expect(sent.body).toEqual({ id: expect.any(Number), status: 'pending' });
+      const stored = await gateway.app.get(SuggestionsRepository).findById(sent.body.id);
+      expect(stored!.initImageFile).toBe(`${sent.body.id}.png`);
+
+      const text = await api()
+        .post('/api/prompts')
+        .set('Authorization', `Bearer ${token}`)
+        .field('prompt', 'not a picture')
+        .field('width', '512')
+        .field('height', '512')
+        .attach('image', Buffer.from('just text\n'.repeat(100)), {
+          filename: 'x.png',
+          contentType: 'image/png',
+        });
+      expect(text.status).toBe(400);
+      expect(text.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      const mine = await api().get('/api/prompts').set('Authorization', `Bearer ${token}`);
+      expect(mine.body.total).toBe(1);
     });
 
     it('429 once the pending limit is reached', async () => {

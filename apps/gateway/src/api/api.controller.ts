@@ -8,11 +8,13 @@ import {
   ParseIntPipe,
   Post,
   Query,
+  UploadedFile,
   UseGuards,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
+  ApiConsumes,
   ApiCookieAuth,
   ApiOperation,
   ApiParam,
@@ -69,20 +71,33 @@ export class ApiController {
   @Post('prompts')
   @HttpCode(201)
   @UseGuards(SubmissionThrottleGuard)
-  @ApiOperation({ summary: 'Send a prompt; it waits for the host as pending.' })
+  @ApiOperation({
+    summary: 'Send a prompt; it waits for the host as pending.',
+    description: 'JSON, or multipart/form-data to attach a picture file (`image`) for img2img.',
+  })
+  @ApiConsumes('application/json', 'multipart/form-data')
   @ApiBody({ type: ApiCreatePromptDto })
   @ApiResponse({ status: 201, type: ApiCreatedPromptDto })
-  @ApiResponse({ status: 400, description: 'Empty or too long prompt, size not allowed.', type: ApiErrorDto })
+  @ApiResponse({
+    status: 400,
+    description: 'Empty or too long prompt, size not allowed, not an image, refused URL.',
+    type: ApiErrorDto,
+  })
   @ApiResponse(unauthorized)
   @ApiResponse({ status: 403, description: 'Banned, submissions closed, or invite-only.', type: ApiErrorDto })
-  @ApiResponse({ status: 413, description: 'Body larger than the limit.', type: ApiErrorDto })
+  @ApiResponse({ status: 413, description: 'Body or picture larger than the limit.', type: ApiErrorDto })
   @ApiResponse({
     status: 429,
     description: 'Too many pending prompts or too many a minute.',
     type: ApiErrorDto,
   })
-  submit(@CurrentUser() user: UserEntity, @Body() input: CreateSuggestionDto): Promise<ApiCreatedPromptDto> {
-    return this.api.submit(user, input);
+  submit(
+    @CurrentUser() user: UserEntity,
+    @Body() input: CreateSuggestionDto,
+    // Parsed by the image-prompts module's PictureUploadMiddleware for multipart requests.
+    @UploadedFile() picture: Express.Multer.File | undefined,
+  ): Promise<ApiCreatedPromptDto> {
+    return this.api.submit(user, input, picture?.buffer);
   }
 
   @Get('prompts')

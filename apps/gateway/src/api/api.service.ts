@@ -49,12 +49,9 @@ export class ApiService {
     return { id: user.id, username: input.username, email, role: 'member' };
   }
 
-  /**
-   * Image prompts: when the image-prompts module offers a submit that takes a picture (`image` upload or
-   * `imageUrl`), this is the one place to pass it on; the API accepts JSON text prompts until then.
-   */
-  async submit(user: UserEntity, input: CreateSuggestionDto): Promise<ApiCreatedPromptDto> {
-    const created = await this.submissions.submit(user, input);
+  /** The same rules as the guest form, picture included (an uploaded file, or `input.imageUrl`). */
+  async submit(user: UserEntity, input: CreateSuggestionDto, picture?: Buffer): Promise<ApiCreatedPromptDto> {
+    const created = await this.submissions.submit(user, input, picture);
     return { id: created.id, status: created.status };
   }
 

@@ -11,6 +11,19 @@ export class ApiCreatePromptDto {
   width: number;
   @ApiProperty({ example: 512, description: "One of the host's allowed sizes." })
   height: number;
+  @ApiProperty({
+    required: false,
+    type: 'string',
+    format: 'binary',
+    description: 'Multipart only: a picture for img2img (at most 64 MB; checked by content).',
+  })
+  image?: unknown;
+  @ApiProperty({
+    required: false,
+    format: 'uri',
+    description: 'Or a public http(s) address of a picture; private and local addresses are refused.',
+  })
+  imageUrl?: string;
 }
 
 export class ApiPromptDto {
