@@ -87,9 +87,12 @@ export class MailService implements OnModuleDestroy {
   private enqueue(item: { mail: OutgoingMail; attempt: number }): void {
     if (this.closed) return;
     this.queue.push(item);
-    this.draining ??= this.drain().finally(() => {
-      this.draining = null;
-    });
+    // Started on the next turn of the event loop: the request that queued the mail answers first.
+    this.draining ??= new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.drain())
+      .finally(() => {
+        this.draining = null;
+      });
   }
 
   private async drain(): Promise<void> {
