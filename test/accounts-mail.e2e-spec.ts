@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import argon2 from 'argon2';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MailService } from '../apps/gateway/src/accounts/mail.service.js';
 import { RESET_REQUESTED_MESSAGE } from '../apps/gateway/src/accounts/password-reset.service.js';
 import { UsersRepository } from '../apps/gateway/src/users/users.repository.js';
@@ -496,5 +496,44 @@ describe('accounts: without SMTP, mails are saved as .eml files', () => {
     const link = linkFrom(raw);
     const { res } = await setPasswordThrough(gateway, link, 'offline password', 'Phone/offline');
     expect(res.status).toBe(303);
+  });
+});
+
+describe('accounts: an SMTP server that hangs up', () => {
+  const temp = makeTempDir();
+  let gateway: TestGateway;
+  let hangUp: Server;
+  let connections = 0;
+
+  beforeAll(async () => {
+    hangUp = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => hangUp.listen(0, '127.0.0.1', resolve));
+    const { port } = hangUp.address() as AddressInfo;
+    gateway = await startGateway(temp.dir, { SMTP_URL: `smtp://127.0.0.1:${port}` });
+    gateway.app.get(MailService).retryDelayMs = 20;
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await new Promise((resolve) => hangUp.close(resolve));
+    temp.cleanup();
+  });
+
+  it('the invitation still answers at once; after one retry the users page shows the failure', async () => {
+    const admin = await adminOf(gateway);
+    const created = await invite(admin, {
+      username: 'unlucky',
+      email: 'unlucky@example.test',
+      role: 'member',
+    });
+    expect(created.status).toBe(201);
+    const mail = gateway.app.get(MailService);
+    await vi.waitFor(() => expect(mail.recentFailures()).toHaveLength(1), { timeout: 10_000, interval: 25 });
+    expect(connections).toBe(2);
+    const page = await admin.agent.get('/admin/users').set('Accept', HTML);
+    expect(page.text).toContain('Some mails could not be sent (tried twice):');
+    expect(page.text).toContain('“Your invitation to Vernissage” to unlucky@example.test');
   });
 });
