@@ -276,6 +276,28 @@ describe('accounts: invitations and password links through a real SMTP server on
     expect(again.body).toMatchObject({ statusCode: 410, error: 'Gone' });
   });
 
+  it('mails at most three reset links per account in a quarter of an hour, with the same answer', async () => {
+    const created = await invite(admin, {
+      username: 'flooded',
+      email: 'flooded@example.test',
+      role: 'member',
+    });
+    expect(created.status).toBe(201);
+    const agent = browser(gateway.url, 'Phone/flood');
+    const csrf = csrfFrom((await agent.get('/forgot-password').set('Accept', HTML)).text);
+    for (let i = 0; i < 5; i++) {
+      const res = await agent
+        .post('/forgot-password')
+        .set('Accept', JSON_TYPE)
+        .set('x-csrf-token', csrf)
+        .send({ email: 'flooded@example.test' });
+      expect(res.body).toEqual({ message: RESET_REQUESTED_MESSAGE });
+    }
+    await mail().idle();
+    const resets = mailsTo('flooded@example.test').filter((m) => m.raw.includes('Subject: Reset your'));
+    expect(resets).toHaveLength(3);
+  });
+
   it('a reset link issued before a password change is refused', async () => {
     const created = await invite(admin, { username: 'linus', email: 'linus@example.test', role: 'member' });
     await mail().idle();

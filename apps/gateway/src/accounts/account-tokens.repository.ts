@@ -84,6 +84,11 @@ export class AccountTokensRepository {
     });
   }
 
+  /** Links of this purpose issued to the user since `since`, used or not: caps how often one can be mailed. */
+  countIssuedSince(userId: number, purpose: AccountTokenPurpose, since: Date): Promise<number> {
+    return this.tokens.countBy({ userId, purpose, createdAt: MoreThan(since) });
+  }
+
   /** Kills every unused link of this user (after a password is set, or when a new invitation replaces one). */
   async invalidateOpenFor(userId: number, now = new Date()): Promise<number> {
     return this.writer.write(async (manager) => {

@@ -7,6 +7,10 @@ import { MailService } from './mail.service.js';
 /** The one answer, whether or not an account has that address: the page never tells who has an account. */
 export const RESET_REQUESTED_MESSAGE = 'If an account exists for that address, a link is on its way.';
 
+/** At most this many reset mails per account in the window, so the form cannot be used to flood an inbox. */
+export const RESETS_PER_WINDOW = 3;
+const RESET_WINDOW_MS = 15 * 60_000;
+
 @Injectable()
 export class PasswordResetService {
   constructor(
@@ -25,6 +29,11 @@ export class PasswordResetService {
     if (user?.email !== email || !user.username) {
       // Stands in for the token insert of the other path: a token made and looked up, never stored.
       await this.tokens.findValid(newAccountToken().token, 'reset');
+      return { message: RESET_REQUESTED_MESSAGE };
+    }
+    const since = new Date(Date.now() - RESET_WINDOW_MS);
+    if ((await this.tokens.countIssuedSince(user.id, 'reset', since)) >= RESETS_PER_WINDOW) {
+      // Someone keeps asking: stop filling the inbox, with the same answer as always.
       return { message: RESET_REQUESTED_MESSAGE };
     }
     const ttlS = this.config.mail.passwordResetTtlS;
