@@ -104,11 +104,17 @@ describe('ExportService', () => {
     const { repository, calls } = repositoryOf(rows);
     const stream = new ExportService(repository, config).zip();
     await new Promise<void>((resolve) => stream.once('readable', () => resolve()));
-    // Nobody reads: back-pressure holds the export before even the CSV pass (20 batches) is done.
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const held = calls.length;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(calls.length).toBe(held);
+    // Nobody reads: back-pressure holds the export before even the CSV pass (20 batches) is done. Wait until
+    // the reads stop (however slow a busy machine is); without back-pressure they would stop only at 20.
+    let held = -1;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const before = calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (calls.length === before) {
+        held = before;
+        break;
+      }
+    }
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(10);
     const closed = new Promise((resolve) => stream.once('close', resolve));
