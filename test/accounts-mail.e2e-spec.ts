@@ -2,7 +2,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import argon2 from 'argon2';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MailService } from '../apps/gateway/src/accounts/mail.service.js';
 import { RESET_REQUESTED_MESSAGE } from '../apps/gateway/src/accounts/password-reset.service.js';
@@ -19,51 +18,9 @@ import {
   type Browser,
   type TestGateway,
 } from './gateway/harness.js';
+import { accountLinkFrom as linkFrom, startSmtp } from './support/smtp.js';
 
 const JSON_TYPE = 'application/json';
-
-interface Delivered {
-  to: string[];
-  raw: string;
-}
-
-/** A real SMTP server on loopback that keeps every message it accepts. */
-async function startSmtp(): Promise<{ url: string; messages: Delivered[]; close: () => Promise<void> }> {
-  const messages: Delivered[] = [];
-  const server = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    authOptional: true,
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        messages.push({
-          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    messages,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** The link in a mail body, after undoing quoted-printable soft line breaks and escapes. */
-function linkFrom(raw: string): URL {
-  const decoded = raw
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  const match = /https?:\/\/\S+\/account\/(?:set|reset)-password\?token=[A-Za-z0-9_-]+/.exec(decoded);
-  if (!match) throw new Error(`no link in mail:\n${decoded}`);
-  return new URL(match[0]);
-}
 
 const pathOf = (link: URL) => `${link.pathname}${link.search}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
