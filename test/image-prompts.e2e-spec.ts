@@ -4,8 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRendererConfig } from '../apps/renderer/src/config/renderer.config.js';
-import { createRenderer } from '../apps/renderer/src/setup.js';
 import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
 import {
   becomeAdmin,
@@ -18,10 +16,9 @@ import {
   type Browser,
   type TestGateway,
 } from './gateway/harness.js';
-import { startFakeA1111 } from './fakes/fake-a1111/fake-a1111.js';
-import { eventually, freePort } from './pipeline/processes.js';
+import { startRenderStack } from './support/render-stack.js';
+import { eventually } from './pipeline/processes.js';
 
-const TOKEN = 'image-prompts-token-0123456789ab';
 const JSON_ACCEPT = 'application/json';
 
 async function picture(width: number, height: number, format: 'png' | 'jpeg' = 'png'): Promise<Buffer> {
@@ -265,24 +262,9 @@ describe('image prompts (img2img): upload, content check, safe URL fetch', () =>
   });
 
   it('renders an approved picture prompt through /sdapi/v1/img2img with the picture as init image', async () => {
-    const fake = await startFakeA1111();
-    cleanups.push(() => fake.close());
-    const port = await freePort();
-    const renderer = await createRenderer(
-      parseRendererConfig({
-        RENDERER_HOST: '127.0.0.1',
-        RENDERER_PORT: String(port),
-        RENDERER_TOKEN: TOKEN,
-        SD_URL: fake.url,
-      }),
-      { logger: false },
-    );
-    cleanups.push(() => renderer.close());
-    const linked = await startGateway(join(temp.dir, 'img2img'), {
-      RENDERER_PORT: String(port),
-      RENDERER_TOKEN: TOKEN,
-    });
-    cleanups.push(() => linked.close());
+    const stack = await startRenderStack(join(temp.dir, 'img2img'));
+    cleanups.push(() => stack.close());
+    const { sd: fake, gateway: linked } = stack;
 
     const phone = browser(linked.url, 'Phone/img2img-guest');
     const { csrf: phoneCsrf } = await openHome(phone);

@@ -17,7 +17,7 @@ import {
 } from './gateway/harness.js';
 import { eventually, freePort } from './pipeline/processes.js';
 import { createSelfSignedCertificate } from './support/tls-certificates.js';
-import { startFakeA1111 } from './fakes/fake-a1111/fake-a1111.js';
+import { startRenderStack } from './support/render-stack.js';
 
 const TOKEN = 'link-test-token-0123456789abcdef';
 
@@ -121,24 +121,9 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
   }, 30_000);
 
   it("offers SD's own checkpoints and samplers on the settings page", async () => {
-    const fake = await startFakeA1111();
-    cleanups.push(() => fake.close());
-    const port = await freePort();
-    const renderer = await createRenderer(
-      parseRendererConfig({
-        RENDERER_HOST: '127.0.0.1',
-        RENDERER_PORT: String(port),
-        RENDERER_TOKEN: TOKEN,
-        SD_URL: fake.url,
-      }),
-      { logger: false },
-    );
-    cleanups.push(() => renderer.close());
-    const gateway = await startGateway(join(temp.dir, 'catalog'), {
-      RENDERER_PORT: String(port),
-      RENDERER_TOKEN: TOKEN,
-    });
-    cleanups.push(() => gateway.close());
+    const stack = await startRenderStack(join(temp.dir, 'catalog'));
+    cleanups.push(() => stack.close());
+    const { gateway } = stack;
     const admin = browser(gateway.url, 'Laptop/catalog-host');
     await openHome(admin);
     await becomeAdmin(gateway, admin);

@@ -2,15 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRendererConfig } from '../../apps/renderer/src/config/renderer.config.js';
-import { createRenderer, type StartedRenderer } from '../../apps/renderer/src/setup.js';
-import { startFakeA1111, type FakeA1111 } from '../fakes/fake-a1111/fake-a1111.js';
-import { makeTempDir, startGateway, type TestGateway } from '../gateway/harness.js';
-import { freePort } from '../pipeline/processes.js';
+import { makeTempDir, type TestGateway } from '../gateway/harness.js';
+import { startRenderStack, type RenderStack } from '../support/render-stack.js';
 import { launchChromium } from './chromium.js';
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
-const TOKEN = 'party-browser-token-0123456789';
 
 /**
  * A whole party in real Chromium: two guests and the host in separate browser contexts, the real gateway,
@@ -18,32 +14,19 @@ const TOKEN = 'party-browser-token-0123456789';
  */
 describe('a party end to end in Chromium (gateway + renderer + fake SD)', () => {
   const temp = makeTempDir('vernissage-party-');
-  let sd: FakeA1111;
-  let renderer: StartedRenderer;
+  let stack: RenderStack;
   let gateway: TestGateway;
   let chromium: Browser;
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    sd = await startFakeA1111({ stepDelayMs: 5 });
-    const port = await freePort();
-    renderer = await createRenderer(
-      parseRendererConfig({
-        RENDERER_HOST: '127.0.0.1',
-        RENDERER_PORT: String(port),
-        RENDERER_TOKEN: TOKEN,
-        SD_URL: sd.url,
-      }),
-      { logger: false },
-    );
-    gateway = await startGateway(temp.dir, { RENDERER_PORT: String(port), RENDERER_TOKEN: TOKEN });
+    stack = await startRenderStack(temp.dir, { sd: { stepDelayMs: 5 } });
+    gateway = stack.gateway;
     chromium = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await chromium?.close();
-    await gateway?.close();
-    await renderer?.close();
-    await sd?.close();
+    await stack?.close();
     temp.cleanup();
   });
 
