@@ -8,13 +8,16 @@ import { UserFilesService } from './user-files.service.js';
 describe('UserFilesService', () => {
   let root: string;
   let output: string;
+  let uploads: string;
   let files: UserFilesService;
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'vernissage-files-'));
     output = join(root, 'output');
     mkdirSync(output);
-    files = new UserFilesService({ outputDir: output } as GatewayConfig);
+    uploads = join(root, 'uploads');
+    mkdirSync(uploads);
+    files = new UserFilesService({ outputDir: output, uploadDir: uploads } as GatewayConfig);
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
@@ -26,6 +29,15 @@ describe('UserFilesService', () => {
     expect(existsSync(join(output, '7.png'))).toBe(false);
     expect(existsSync(join(output, '7.json'))).toBe(false);
     expect(existsSync(join(output, '8.png'))).toBe(true);
+  });
+
+  it("removes the guest's own picture from UPLOAD_DIR, also for a prompt never rendered", async () => {
+    writeFileSync(join(uploads, '13.png'), 'picture');
+    writeFileSync(join(uploads, '14.png'), 'someone else');
+    expect(await files.removeFor([{ id: 13, imageFile: null, initImageFile: '13.png' }])).toBe(1);
+    expect(existsSync(join(uploads, '13.png'))).toBe(false);
+    expect(existsSync(join(uploads, '14.png'))).toBe(true);
+    expect(await files.removeFor([{ id: 15, imageFile: null, initImageFile: '../output/x.png' }])).toBe(0);
   });
 
   it('leaves prompts without a recorded image alone, and files already gone are fine', async () => {

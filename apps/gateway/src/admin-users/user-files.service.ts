@@ -3,13 +3,17 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { GatewayConfig } from '../config/gateway.config.js';
 
-/** What a deleted prompt may have left in OUTPUT_DIR: its recorded image and the `<id>.json` beside it. */
+/**
+ * What a deleted prompt may have left: its recorded image and the `<id>.json` beside it in OUTPUT_DIR, and
+ * the guest's own picture (img2img) in UPLOAD_DIR.
+ */
 export interface StoredPromptFiles {
   id: number;
   imageFile: string | null;
+  initImageFile?: string | null;
 }
 
-/** Removes a deleted user's images and metadata from OUTPUT_DIR, and nothing outside it. */
+/** Removes a deleted user's files from OUTPUT_DIR and UPLOAD_DIR, and nothing outside them. */
 @Injectable()
 export class UserFilesService {
   private readonly logger = new Logger('UserFiles');
@@ -20,11 +24,14 @@ export class UserFilesService {
   async removeFor(prompts: StoredPromptFiles[]): Promise<number> {
     let removed = 0;
     for (const prompt of prompts) {
-      if (!prompt.imageFile) continue;
-      for (const name of [prompt.imageFile, `${prompt.id}.json`]) {
-        const path = this.insideOutputDir(name);
+      const wanted: [dir: string, name: string][] = [];
+      if (prompt.imageFile)
+        wanted.push([this.config.outputDir, prompt.imageFile], [this.config.outputDir, `${prompt.id}.json`]);
+      if (prompt.initImageFile) wanted.push([this.config.uploadDir, prompt.initImageFile]);
+      for (const [dir, name] of wanted) {
+        const path = insideDir(dir, name);
         if (!path) {
-          this.logger.warn(`Prompt #${prompt.id} names a file outside the output directory; left alone.`);
+          this.logger.warn(`Prompt #${prompt.id} names a file outside its directory; left alone.`);
           continue;
         }
         if (await removeIfPresent(path)) removed++;
@@ -35,12 +42,16 @@ export class UserFilesService {
 
   /** The absolute path of `name` if it resolves to a file directly inside OUTPUT_DIR, else null. */
   insideOutputDir(name: string): string | null {
-    const path = resolve(this.config.outputDir, name);
-    const rel = relative(this.config.outputDir, path);
-    if (!rel || rel.startsWith('..') || isAbsolute(rel) || rel.includes('/') || rel.includes('\\'))
-      return null;
-    return path;
+    return insideDir(this.config.outputDir, name);
   }
+}
+
+/** The absolute path of `name` if it resolves to a file directly inside `dir`, else null. */
+function insideDir(dir: string, name: string): string | null {
+  const path = resolve(dir, name);
+  const rel = relative(dir, path);
+  if (!rel || rel.startsWith('..') || isAbsolute(rel) || rel.includes('/') || rel.includes('\\')) return null;
+  return path;
 }
 
 async function removeIfPresent(path: string): Promise<boolean> {

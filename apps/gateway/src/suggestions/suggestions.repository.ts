@@ -172,13 +172,15 @@ export class SuggestionsRepository {
   }
 
   /** Every prompt of a user with its image file, if one was stored: what deleting the user must remove. */
-  async listIdsAndImageFilesOfUser(userId: number): Promise<{ id: number; imageFile: string | null }[]> {
+  async listIdsAndImageFilesOfUser(
+    userId: number,
+  ): Promise<{ id: number; imageFile: string | null; initImageFile: string | null }[]> {
     const rows = await this.suggestions.find({
-      select: { id: true, imageFile: true },
+      select: { id: true, imageFile: true, initImageFile: true },
       where: { userId },
       order: { id: 'ASC' },
     });
-    return rows.map((row) => ({ id: row.id, imageFile: row.imageFile }));
+    return rows.map((row) => ({ id: row.id, imageFile: row.imageFile, initImageFile: row.initImageFile }));
   }
 
   /** Prompts the renderer should have, oldest first, with their authors (for the colour). */
