@@ -5,7 +5,8 @@ import type { AppRequest } from '../common/app-request.js';
 import { setFlash, takeFlash } from '../common/flash.js';
 import { prefersHtml } from '../common/respond.js';
 import type { UserEntity } from '../users/user.entity.js';
-import { AccountService, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './account.service.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from './account-rules.js';
+import { AccountService } from './account.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { isStaff } from './login.service.js';
 
@@ -52,8 +53,8 @@ export class AccountController {
       title: TITLE,
       isStaff: isStaff(user),
       account: this.accounts.view(user),
-      passwordMin: PASSWORD_MIN_LENGTH,
-      passwordMax: PASSWORD_MAX_LENGTH,
+      passwordMin: PASSWORD_MIN,
+      passwordMax: PASSWORD_MAX,
       ...extra,
     };
   }

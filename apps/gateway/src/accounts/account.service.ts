@@ -3,10 +3,7 @@ import argon2 from 'argon2';
 import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
-
-/** The same rule as setting a password through an emailed link. */
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 200;
+import { PASSWORD_MAX, PASSWORD_MIN } from './account-rules.js';
 
 export interface AccountView {
   username: string | null;
@@ -43,10 +40,8 @@ export class AccountService {
     const valid = await argon2.verify(user.passwordHash, input.currentPassword).catch(() => false);
     if (!valid) throw new BadRequestException('Current password is wrong.');
     const length = [...input.newPassword].length;
-    if (length < PASSWORD_MIN_LENGTH || length > PASSWORD_MAX_LENGTH) {
-      throw new BadRequestException(
-        `New password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters.`,
-      );
+    if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
+      throw new BadRequestException(`New password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters.`);
     }
     if (input.newPassword !== input.repeatPassword) {
       throw new BadRequestException('The two new passwords are not the same.');

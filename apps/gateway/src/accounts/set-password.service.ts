@@ -8,7 +8,7 @@ import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { AccountTokenPurpose } from './account-token.entity.js';
 import { AccountTokensRepository, type AccountTokenGrant } from './account-tokens.repository.js';
-import { PASSWORD_MAX, PASSWORD_MIN } from './dto/set-password.dto.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from './account-rules.js';
 import { isStaff } from './login.service.js';
 
 export const LINK_INVALID_MESSAGE =

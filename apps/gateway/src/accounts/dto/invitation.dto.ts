@@ -1,6 +1,13 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { USER_ROLES, type UserRole } from '../../users/user.entity.js';
+import {
+  EMAIL_MAX,
+  USERNAME_MAX,
+  USERNAME_MIN,
+  USERNAME_PATTERN,
+  USERNAME_PATTERN_MESSAGE,
+} from '../account-rules.js';
 
 export const INVITABLE_ROLES = ['member', 'moderator'] as const;
 export type InvitableRole = (typeof INVITABLE_ROLES)[number];
@@ -9,17 +16,15 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 
 /** The admin's invite form (or the same fields as JSON). */
 export class InvitationDto {
-  @Matches(/^[A-Za-z0-9_.-]+$/, {
-    message: 'A username may use only letters, digits, dots, dashes and underscores.',
-  })
-  @MaxLength(32, { message: 'A username can be at most 32 characters.' })
-  @MinLength(3, { message: 'A username needs at least 3 characters.' })
+  @Matches(USERNAME_PATTERN, { message: USERNAME_PATTERN_MESSAGE })
+  @MaxLength(USERNAME_MAX, { message: `A username can be at most ${USERNAME_MAX} characters.` })
+  @MinLength(USERNAME_MIN, { message: `A username needs at least ${USERNAME_MIN} characters.` })
   @IsString({ message: 'A username must be text.' })
   @Transform(trim)
   username: string;
 
   @IsEmail({}, { message: 'That email address does not look right.' })
-  @MaxLength(254, { message: 'An email address can be at most 254 characters.' })
+  @MaxLength(EMAIL_MAX, { message: `An email address can be at most ${EMAIL_MAX} characters.` })
   @IsString({ message: 'An email address must be text.' })
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
   email: string;

@@ -1,7 +1,6 @@
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
-export const PASSWORD_MIN = 10;
-export const PASSWORD_MAX = 200;
+import { PASSWORD_MAX } from '../account-rules.js';
 
 /**
  * Only shapes here: the length and equality rules are checked by the service, so a browser gets the
