@@ -7,23 +7,32 @@
   const renderer = document.querySelector('[data-live-renderer]');
   const page = queue?.dataset.page ?? '1';
 
-  const refreshing = new Map();
+  // One fetch per part at a time; a change announced while one is in flight is fetched again right after,
+  // because the answer in flight may predate it.
+  const inFlight = new Map();
   function refresh(part, target) {
-    if (!target || refreshing.get(part)) return;
-    refreshing.set(part, true);
+    if (!target) return;
+    if (inFlight.has(part)) {
+      inFlight.set(part, 'again');
+      return;
+    }
     // Keep the host's place: do not redraw the queue while a button in it has focus.
     if (part === 'queue' && target.contains(document.activeElement) && document.activeElement !== document.body) {
-      refreshing.set(part, false);
       setTimeout(() => refresh(part, target), 1000);
       return;
     }
+    inFlight.set(part, 'once');
     fetch(`/admin/fragments/${part}?page=${encodeURIComponent(page)}`, { headers: { Accept: 'text/html' } })
       .then((res) => (res.ok ? res.text() : Promise.reject(new Error(String(res.status)))))
       .then((html) => {
         target.innerHTML = html;
       })
       .catch(() => undefined)
-      .finally(() => refreshing.set(part, false));
+      .finally(() => {
+        const again = inFlight.get(part) === 'again';
+        inFlight.delete(part);
+        if (again) refresh(part, target);
+      });
   }
 
   function refreshModeration() {
