@@ -27,7 +27,7 @@ const NEGATIVE_PROMPT =
   'cropped, out of frame, duplicate, morbid, mutilated, poorly drawn face, mutation, ugly, disfigured';
 
 /** A realistic job: a unique prompt of 60–240 characters, the admin's settings, an author colour. */
-function job(promptId: number): RenderJob {
+function job(suggestionId: number): RenderJob {
   const words = [
     'a lighthouse',
     'in a storm',
@@ -42,16 +42,16 @@ function job(promptId: number): RenderJob {
     'by the sea',
     'neon city at night',
   ];
-  const parts = [`#${promptId}`];
-  for (let i = 0; parts.join(', ').length < 60 + ((promptId * 37) % 180); i++)
-    parts.push(words[(promptId + i * 7) % words.length]);
+  const parts = [`#${suggestionId}`];
+  for (let i = 0; parts.join(', ').length < 60 + ((suggestionId * 37) % 180); i++)
+    parts.push(words[(suggestionId + i * 7) % words.length]);
   return {
-    promptId,
+    suggestionId,
     prompt: parts.join(', ').slice(0, 240),
     width: 512,
     height: 768,
     settings: { ...DEFAULT_GENERATION_SETTINGS, negativePrompt: NEGATIVE_PROMPT },
-    colourHex: `#${((promptId * 2_654_435_761) % 0xffffff).toString(16).padStart(6, '0')}`,
+    colourHex: `#${((suggestionId * 2_654_435_761) % 0xffffff).toString(16).padStart(6, '0')}`,
   };
 }
 

@@ -27,10 +27,10 @@ const adminSettings: GenerationSettings = {
 
 let nextPromptId = 1000;
 function makeJob(overrides: Partial<RenderJob> = {}): RenderJob {
-  const promptId = nextPromptId++;
+  const suggestionId = nextPromptId++;
   return {
-    promptId,
-    prompt: `e2e prompt number ${promptId}: a lighthouse in a storm`,
+    suggestionId,
+    prompt: `e2e prompt number ${suggestionId}: a lighthouse in a storm`,
     width: 256,
     height: 320,
     settings: adminSettings,
@@ -57,20 +57,20 @@ async function startRenderer(extra: Record<string, string>): Promise<StartedRend
   return createRenderer(parseRendererConfig(envFor(extra)), { logger });
 }
 
-/** Long-polls until the renderer holds a result for `promptId` (leaving it unacknowledged). */
+/** Long-polls until the renderer holds a result for `suggestionId` (leaving it unacknowledged). */
 async function resultFor(
   client: RendererTestClient,
-  promptId: number,
+  suggestionId: number,
   timeoutMs = 10_000,
 ): Promise<RenderResult> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { results } = await client.call(RendererPattern.Results, { waitMs: 1000, max: 500 }, 5000);
-    const found = results.find((r) => r.promptId === promptId);
+    const found = results.find((r) => r.suggestionId === suggestionId);
     if (found) return found;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  throw new Error(`no result for #${promptId} within ${timeoutMs} ms`);
+  throw new Error(`no result for #${suggestionId} within ${timeoutMs} ms`);
 }
 
 function generationRequests(fake: FakeA1111, prompt?: string): RecordedRequest[] {
@@ -121,9 +121,12 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     await fake.setMode('normal');
     fake.setDelays({ stepDelayMs: 0, fixedDelayMs: null });
     // Leave nothing behind for the next test.
-    const { results } = await client.call(RendererPattern.Results, { waitMs: 0, max: 500 });
-    if (results.length > 0)
-      await client.call(RendererPattern.Ack, { promptIds: results.map((r) => r.promptId) });
+    const { results, started } = await client.call(RendererPattern.Results, { waitMs: 0, max: 500 });
+    if (results.length + started.length > 0)
+      await client.call(RendererPattern.Ack, {
+        suggestionIds: results.map((r) => r.suggestionId),
+        started: started.map((s) => s.suggestionId),
+      });
     fake.reset();
   });
 
@@ -165,17 +168,30 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const poll = client.call(RendererPattern.Results, { waitMs: 10_000, max: 10 }, 15_000);
     const pollStarted = Date.now();
     await expect(client.call(RendererPattern.Enqueue, { jobs: [job] })).resolves.toEqual({
-      accepted: [job.promptId],
+      accepted: [job.suggestionId],
     });
 
-    // The long poll wakes when the result exists, long before its 10 s are up.
-    const { results } = await poll;
+    // The long poll wakes first with the start signal (the job is on SD, not yet done)…
+    const first = await poll;
     expect(Date.now() - pollStarted).toBeLessThan(5000);
+    expect(first.started.map((s) => s.suggestionId)).toEqual([job.suggestionId]);
+    expect(first.results).toEqual([]);
+    await expect(
+      client.call(RendererPattern.Ack, { suggestionIds: [], started: [job.suggestionId] }),
+    ).resolves.toEqual({ acknowledged: 1 });
+    // …then again when the result exists, long before its 10 s are up.
+    const { results, started } = await client.call(
+      RendererPattern.Results,
+      { waitMs: 10_000, max: 10 },
+      15_000,
+    );
+    expect(Date.now() - pollStarted).toBeLessThan(5000);
+    expect(started).toEqual([]);
     expect(results).toHaveLength(1);
     const result = results[0]!;
     if (result.status !== 'rendered')
       throw new Error(`expected a rendered result, got ${JSON.stringify(result)}`);
-    expect(result).toMatchObject({ promptId: job.promptId, mime: 'image/png', backend: 'a1111' });
+    expect(result).toMatchObject({ suggestionId: job.suggestionId, mime: 'image/png', backend: 'a1111' });
     const png = PNG.sync.read(Buffer.from(result.image, 'base64'));
     expect([png.width, png.height]).toEqual([256, 320]);
     expect(result.seed).toEqual(expect.any(Number));
@@ -208,7 +224,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
 
     // Kept until acknowledged, then gone.
     expect((await client.call(RendererPattern.Results, { waitMs: 0, max: 10 })).results).toHaveLength(1);
-    await expect(client.call(RendererPattern.Ack, { promptIds: [job.promptId] })).resolves.toEqual({
+    await expect(client.call(RendererPattern.Ack, { suggestionIds: [job.suggestionId] })).resolves.toEqual({
       acknowledged: 1,
     });
     expect((await client.call(RendererPattern.Results, { waitMs: 0, max: 10 })).results).toEqual([]);
@@ -220,7 +236,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const job = makeJob();
     await client.call(RendererPattern.Enqueue, { jobs: [job, job] });
     await client.call(RendererPattern.Enqueue, { jobs: [job] });
-    await resultFor(client, job.promptId);
+    await resultFor(client, job.suggestionId);
     await client.call(RendererPattern.Enqueue, { jobs: [job] });
     expect((await client.call(RendererPattern.Status, {})).queueLength).toBe(0);
     expect(generationRequests(fake, job.prompt)).toHaveLength(1);
@@ -230,7 +246,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const initImage = smallPngBase64(64, 64);
     const job = makeJob({ initImage });
     await client.call(RendererPattern.Enqueue, { jobs: [job] });
-    const result = await resultFor(client, job.promptId);
+    const result = await resultFor(client, job.suggestionId);
     expect(result.status).toBe('rendered');
     const [request] = generationRequests(fake, job.prompt);
     expect(request?.path).toBe('/sdapi/v1/img2img');
@@ -246,7 +262,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
       const status = await client.call(RendererPattern.Status, {});
       return status.current && status.current.percent > 0 ? status.current : null;
     }, 'a progress figure');
-    expect(current.promptId).toBe(job.promptId);
+    expect(current.suggestionId).toBe(job.suggestionId);
     expect(current.attempt).toBe(1);
     expect(current.percent).toBeLessThanOrEqual(100);
     expect(current.etaSeconds === null || current.etaSeconds >= 0).toBe(true);
@@ -255,7 +271,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
         (r) => r.path === '/sdapi/v1/progress' && r.query.includes('skip_current_image=true'),
       ),
     ).toBe(true);
-    await resultFor(client, job.promptId);
+    await resultFor(client, job.suggestionId);
   });
 
   it('refuses messages without the token or with a wrong one, and queues nothing', async () => {
@@ -280,7 +296,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     // A genuine job rendered afterwards proves the queue holds nothing forged ahead of it (it is FIFO).
     const genuine = makeJob();
     await client.call(RendererPattern.Enqueue, { jobs: [genuine] });
-    await resultFor(client, genuine.promptId);
+    await resultFor(client, genuine.suggestionId);
     expect(generationRequests(fake).map((r) => (r.body as { prompt: string }).prompt)).toEqual([
       genuine.prompt,
     ]);
@@ -291,7 +307,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const error = await client.raw(RendererPattern.Enqueue, { jobs: [bad] }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INVALID_PAYLOAD' });
     expect((error as { message: string }).message).toContain('jobs.0.width');
-    await expect(client.raw(RendererPattern.Ack, { promptIds: 'all' })).rejects.toMatchObject({
+    await expect(client.raw(RendererPattern.Ack, { suggestionIds: 'all' })).rejects.toMatchObject({
       code: 'INVALID_PAYLOAD',
     });
     await expect(client.raw(RendererPattern.Results, { waitMs: 60_000, max: 1 })).rejects.toMatchObject({
@@ -322,14 +338,14 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     expect(status.backend).toBe('a1111');
     const job = makeJob();
     await client.call(RendererPattern.Enqueue, { jobs: [job] });
-    expect((await resultFor(client, job.promptId)).status).toBe('rendered');
+    expect((await resultFor(client, job.suggestionId)).status).toBe('rendered');
   });
 
   it('retries after 500s and recovers when SD does', async () => {
     await fake.setMode('error500', { failTimes: 2 });
     const job = makeJob();
     await client.call(RendererPattern.Enqueue, { jobs: [job] });
-    const result = await resultFor(client, job.promptId);
+    const result = await resultFor(client, job.suggestionId);
     expect(result.status).toBe('rendered');
     expect(generationRequests(fake, job.prompt)).toHaveLength(3);
   });
@@ -338,7 +354,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     await fake.setMode('oom');
     const job = makeJob();
     await client.call(RendererPattern.Enqueue, { jobs: [job] });
-    const result = await resultFor(client, job.promptId);
+    const result = await resultFor(client, job.suggestionId);
     expect(result).toMatchObject({ status: 'failed', attempts: 3, backend: 'a1111' });
     if (result.status !== 'failed') throw new Error('expected failure');
     expect(result.reason).toMatch(/^Stable Diffusion ran out of memory \(CUDA out of memory/);
@@ -351,17 +367,17 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const rejected = makeJob();
     const next = makeJob();
     await client.call(RendererPattern.Enqueue, { jobs: [rejected, next] });
-    const failed = await resultFor(client, rejected.promptId);
+    const failed = await resultFor(client, rejected.suggestionId);
     expect(failed).toEqual({
       status: 'failed',
-      promptId: rejected.promptId,
+      suggestionId: rejected.suggestionId,
       reason: 'Stable Diffusion rejected the request (422): width: value is not a valid integer',
       attempts: 1,
       backend: 'a1111',
       finishedAt: expect.any(String),
     });
     expect(generationRequests(fake, rejected.prompt)).toHaveLength(1);
-    expect((await resultFor(client, next.promptId)).status).toBe('rendered');
+    expect((await resultFor(client, next.suggestionId)).status).toBe('rendered');
   });
 
   it('waits for SD while it refuses connections and resumes by itself', async () => {
@@ -376,7 +392,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
       sdReachable: false,
       current: null,
       queueLength: 1,
-      queuedIds: [job.promptId],
+      queuedIds: [job.suggestionId],
     });
     expect(waiting.sdError).toContain('connection refused');
     // Refused connections do not count as attempts: with 3 allowed, a second of refusals must not fail the job.
@@ -384,7 +400,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     expect((await client.call(RendererPattern.Results, { waitMs: 0, max: 10 })).results).toEqual([]);
 
     await fake.setMode('normal');
-    const result = await resultFor(client, job.promptId, 15_000);
+    const result = await resultFor(client, job.suggestionId, 15_000);
     expect(result.status).toBe('rendered');
     const status = await client.call(RendererPattern.Status, {});
     expect(status).toMatchObject({ waitingForSd: false, sdReachable: true, sdError: null });
@@ -395,23 +411,23 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const [first, second, third] = [makeJob(), makeJob(), makeJob()];
     await client.call(RendererPattern.Enqueue, { jobs: [first!, second!, third!] });
     await waitFor(
-      async () => (await client.call(RendererPattern.Status, {})).current?.promptId === first!.promptId,
+      async () => (await client.call(RendererPattern.Status, {})).current?.suggestionId === first!.suggestionId,
       'first job',
     );
-    await expect(client.call(RendererPattern.Cancel, { promptId: second!.promptId })).resolves.toEqual({
+    await expect(client.call(RendererPattern.Cancel, { suggestionId: second!.suggestionId })).resolves.toEqual({
       cancelled: true,
     });
-    await expect(client.call(RendererPattern.Cancel, { promptId: first!.promptId })).resolves.toEqual({
+    await expect(client.call(RendererPattern.Cancel, { suggestionId: first!.suggestionId })).resolves.toEqual({
       cancelled: true,
     });
-    await expect(client.call(RendererPattern.Cancel, { promptId: 999_999 })).resolves.toEqual({
+    await expect(client.call(RendererPattern.Cancel, { suggestionId: 999_999 })).resolves.toEqual({
       cancelled: false,
     });
 
     fake.setDelays({ fixedDelayMs: null });
-    await resultFor(client, third!.promptId);
+    await resultFor(client, third!.suggestionId);
     const { results } = await client.call(RendererPattern.Results, { waitMs: 0, max: 10 });
-    expect(results.map((r) => r.promptId)).toEqual([third!.promptId]);
+    expect(results.map((r) => r.suggestionId)).toEqual([third!.suggestionId]);
     expect(fake.stats().interrupts).toBeGreaterThanOrEqual(1);
     expect(generationRequests(fake, second!.prompt)).toEqual([]);
   });
@@ -428,7 +444,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     });
     expect(generationRequests(fake)).toEqual([]);
     await expect(client.call(RendererPattern.Resume, {})).resolves.toEqual({ paused: false });
-    expect((await resultFor(client, job.promptId)).status).toBe('rendered');
+    expect((await resultFor(client, job.suggestionId)).status).toBe('rendered');
   });
 
   describe('with a short read timeout', () => {
@@ -455,17 +471,23 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
       const hung = makeJob();
       const next = makeJob();
       await impatientClient.call(RendererPattern.Enqueue, { jobs: [hung, next] });
-      const failed = await resultFor(impatientClient, hung.promptId);
+      const failed = await resultFor(impatientClient, hung.suggestionId);
       expect(failed).toMatchObject({
         status: 'failed',
         attempts: 2,
         reason: 'Stable Diffusion did not answer within 0.3 s (read timeout) (gave up after 2 attempts)',
       });
-      expect((await resultFor(impatientClient, next.promptId)).status).toBe('rendered');
+      expect((await resultFor(impatientClient, next.suggestionId)).status).toBe('rendered');
       // A request we stopped waiting for is interrupted on SD rather than left to hold its lock.
       expect(fake.stats().interrupts).toBeGreaterThanOrEqual(1);
-      const { results } = await impatientClient.call(RendererPattern.Results, { waitMs: 0, max: 10 });
-      await impatientClient.call(RendererPattern.Ack, { promptIds: results.map((r) => r.promptId) });
+      const { results, started } = await impatientClient.call(RendererPattern.Results, {
+        waitMs: 0,
+        max: 10,
+      });
+      await impatientClient.call(RendererPattern.Ack, {
+        suggestionIds: results.map((r) => r.suggestionId),
+        started: started.map((s) => s.suggestionId),
+      });
     });
   });
 });
@@ -489,7 +511,7 @@ describe('renderer with other backends and transports', () => {
     });
     const job = makeJob({ width: 512, height: 384, colourHex: '#ff7f50' });
     await client.call(RendererPattern.Enqueue, { jobs: [job] });
-    const result = await resultFor(client, job.promptId);
+    const result = await resultFor(client, job.suggestionId);
     if (result.status !== 'rendered') throw new Error(`expected rendered, got ${JSON.stringify(result)}`);
     expect(result).toMatchObject({ backend: 'preview', mime: 'image/png', seed: null });
     expect(result.info).toMatchObject({ backend: 'preview', prompt: job.prompt });
@@ -512,7 +534,7 @@ describe('renderer with other backends and transports', () => {
     closers.push(() => client.close());
     const job = makeJob();
     await client.call(RendererPattern.Enqueue, { jobs: [job] });
-    const result = await resultFor(client, job.promptId);
+    const result = await resultFor(client, job.suggestionId);
     expect(result).toMatchObject({ status: 'rendered', mime: 'image/jpeg' });
   });
 
@@ -544,7 +566,7 @@ describe('renderer with other backends and transports', () => {
         await expect(client.call(RendererPattern.Status, {})).resolves.toMatchObject({ backend: 'preview' });
         const job = makeJob();
         await client.call(RendererPattern.Enqueue, { jobs: [job] });
-        expect((await resultFor(client, job.promptId)).status).toBe('rendered');
+        expect((await resultFor(client, job.suggestionId)).status).toBe('rendered');
       } finally {
         await client.close();
       }

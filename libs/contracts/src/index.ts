@@ -1,2 +1,4 @@
+export * from './limits.js';
 export * from './renderer.contract.js';
+export * from './renderer-errors.js';
 export * from './secret-file.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GENERATION_LIMITS, PROMPT_LIMITS, REASON_MAX_LENGTH, SIZE_LIMITS } from './limits.js';
 
 /**
  * The gateway ↔ renderer protocol. Both sides parse every message with these schemas, so a forged or
@@ -22,16 +23,16 @@ export type RendererPattern = (typeof RendererPattern)[keyof typeof RendererPatt
 /** Generous bound for one frame: a 2048² PNG as base64 plus JSON is well under this. */
 export const RENDERER_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-const size = z.number().int().min(256).max(2048).multipleOf(8);
-const promptId = z.number().int().positive();
+const size = z.number().int().min(SIZE_LIMITS.min).max(SIZE_LIMITS.max).multipleOf(SIZE_LIMITS.step);
+const suggestionId = z.number().int().positive();
 
 export const GenerationSettingsSchema = z.object({
-  steps: z.number().int().min(1).max(150),
-  cfgScale: z.number().min(1).max(30),
-  sampler: z.string().min(1).max(100),
-  negativePrompt: z.string().max(2000),
+  steps: z.number().int().min(GENERATION_LIMITS.steps.min).max(GENERATION_LIMITS.steps.max),
+  cfgScale: z.number().min(GENERATION_LIMITS.cfgScale.min).max(GENERATION_LIMITS.cfgScale.max),
+  sampler: z.string().min(1).max(GENERATION_LIMITS.samplerMaxLength),
+  negativePrompt: z.string().max(GENERATION_LIMITS.negativePromptMaxLength),
   /** A checkpoint title from /sdapi/v1/sd-models; empty = whatever the server has loaded. */
-  model: z.string().max(500),
+  model: z.string().max(GENERATION_LIMITS.modelMaxLength),
 });
 export type GenerationSettings = z.infer<typeof GenerationSettingsSchema>;
 
@@ -44,8 +45,9 @@ export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
 };
 
 export const RenderJobSchema = z.object({
-  promptId,
-  prompt: z.string().min(1).max(2000),
+  suggestionId,
+  /** The guest's text (the suggestion's prompt). */
+  prompt: z.string().min(PROMPT_LIMITS.minLength).max(PROMPT_LIMITS.maxLength),
   width: size,
   height: size,
   settings: GenerationSettingsSchema,
@@ -60,35 +62,50 @@ export const EnqueueRequestSchema = z.object({ jobs: z.array(RenderJobSchema).mi
 export type EnqueueRequest = z.infer<typeof EnqueueRequestSchema>;
 export const EnqueueReplySchema = z.object({
   /** Ids now known to the renderer (newly queued, already queued, rendering or holding a result). */
-  accepted: z.array(promptId),
+  accepted: z.array(suggestionId),
 });
 export type EnqueueReply = z.infer<typeof EnqueueReplySchema>;
 
-export const PromptIdRequestSchema = z.object({ promptId });
-export type PromptIdRequest = z.infer<typeof PromptIdRequestSchema>;
+export const SuggestionIdRequestSchema = z.object({ suggestionId });
+export type SuggestionIdRequest = z.infer<typeof SuggestionIdRequestSchema>;
 export const CancelReplySchema = z.object({ cancelled: z.boolean() });
 export type CancelReply = z.infer<typeof CancelReplySchema>;
+
+/** The kinds of Stable Diffusion server (or stand-in) a renderer can drive. */
+export const BACKEND_NAMES = ['a1111', 'preview'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+const backend = z.enum(BACKEND_NAMES);
+
+/**
+ * A job has left the queue and its first attempt is on its way to SD: the gateway records `rendering` from
+ * this, exactly, however fast the job then is. Kept (like results) until the gateway acknowledges it.
+ */
+export const RenderStartedSchema = z.object({
+  suggestionId,
+  startedAt: z.string(),
+});
+export type RenderStarted = z.infer<typeof RenderStartedSchema>;
 
 export const RenderResultSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('rendered'),
-    promptId,
+    suggestionId,
     /** base64 of the image bytes exactly as stored. */
     image: z.string().min(1),
     mime: z.enum(['image/png', 'image/jpeg', 'image/webp']),
     seed: z.number().int().nullable(),
     /** Parsed A1111 `info` (or the preview backend's description). */
     info: z.record(z.string(), z.unknown()),
-    backend: z.enum(['a1111', 'preview']),
+    backend,
     startedAt: z.string(),
     finishedAt: z.string(),
   }),
   z.object({
     status: z.literal('failed'),
-    promptId,
-    reason: z.string().max(2000),
+    suggestionId,
+    reason: z.string().max(REASON_MAX_LENGTH),
     attempts: z.number().int().min(1),
-    backend: z.enum(['a1111', 'preview']),
+    backend,
     finishedAt: z.string(),
   }),
 ]);
@@ -100,10 +117,26 @@ export const ResultsRequestSchema = z.object({
   max: z.number().int().min(1).max(500),
 });
 export type ResultsRequest = z.infer<typeof ResultsRequestSchema>;
-export const ResultsReplySchema = z.object({ results: z.array(RenderResultSchema) });
+/**
+ * Start signals and finished results, each kept by the renderer until acknowledged. A job's start signal
+ * always comes before (or with) its result, so the gateway records `rendering` before `rendered`.
+ */
+export const ResultsReplySchema = z.object({
+  started: z.array(RenderStartedSchema),
+  results: z.array(RenderResultSchema),
+});
 export type ResultsReply = z.infer<typeof ResultsReplySchema>;
 
-export const AckRequestSchema = z.object({ promptIds: z.array(promptId).min(1).max(1000) });
+export const AckRequestSchema = z
+  .object({
+    /** Results the gateway has stored: the renderer forgets them. */
+    suggestionIds: z.array(suggestionId).max(1000),
+    /** Start signals the gateway has recorded. */
+    started: z.array(suggestionId).max(1000).optional(),
+  })
+  .refine((ack) => ack.suggestionIds.length + (ack.started?.length ?? 0) > 0, {
+    message: 'acknowledge at least one id',
+  });
 export type AckRequest = z.infer<typeof AckRequestSchema>;
 export const AckReplySchema = z.object({ acknowledged: z.number().int().min(0) });
 export type AckReply = z.infer<typeof AckReplySchema>;
@@ -112,7 +145,7 @@ export const EmptyRequestSchema = z.object({}).strict();
 export type EmptyRequest = z.infer<typeof EmptyRequestSchema>;
 
 export const RendererStatusSchema = z.object({
-  backend: z.enum(['a1111', 'preview']),
+  backend,
   /** Human-readable, e.g. "Stable Diffusion not connected (preview backend)". */
   backendDescription: z.string(),
   sdReachable: z.boolean(),
@@ -121,10 +154,10 @@ export const RendererStatusSchema = z.object({
   /** Paused automatically because SD is unreachable; resumes by itself. */
   waitingForSd: z.boolean(),
   queueLength: z.number().int().min(0),
-  queuedIds: z.array(promptId).max(1000),
+  queuedIds: z.array(suggestionId).max(1000),
   current: z
     .object({
-      promptId,
+      suggestionId,
       startedAt: z.string(),
       attempt: z.number().int().min(1),
       percent: z.number().min(0).max(100),
@@ -151,7 +184,7 @@ export type CatalogReply = z.infer<typeof CatalogReplySchema>;
 /** Ties each pattern to its request and reply schema; the typed client and the server both read it. */
 export const RendererContract = {
   [RendererPattern.Enqueue]: { request: EnqueueRequestSchema, reply: EnqueueReplySchema },
-  [RendererPattern.Cancel]: { request: PromptIdRequestSchema, reply: CancelReplySchema },
+  [RendererPattern.Cancel]: { request: SuggestionIdRequestSchema, reply: CancelReplySchema },
   [RendererPattern.Status]: { request: EmptyRequestSchema, reply: RendererStatusSchema },
   [RendererPattern.Results]: { request: ResultsRequestSchema, reply: ResultsReplySchema },
   [RendererPattern.Ack]: { request: AckRequestSchema, reply: AckReplySchema },

@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
 import { RpcException, type TcpContext } from '@nestjs/microservices';
-import { RENDERER_TOKEN_METADATA_KEY } from '#contracts';
+import { RENDERER_TOKEN_METADATA_KEY, rendererError } from '#contracts';
 import { RENDERER_CONFIG, type RendererConfig } from '../config/renderer.config.js';
-import { rendererError } from '../contract/renderer-error.js';
 
 /**
  * Global guard: a message runs only if its packet metadata carries the shared RENDERER_TOKEN (the gateway sets it

@@ -1,9 +1,9 @@
-import type { RenderJob, RenderResult } from '#contracts';
+import type { BackendName, RenderJob, RenderResult } from '#contracts';
 
 /** Injection token for the backend chosen from the configuration. */
 export const RENDER_BACKEND = Symbol('RENDER_BACKEND');
 
-export type BackendName = RenderResult['backend'];
+export type { BackendName };
 export type ImageMime = Extract<RenderResult, { status: 'rendered' }>['mime'];
 
 export interface RenderedImage {

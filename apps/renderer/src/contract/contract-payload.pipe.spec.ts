@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ContractPayloadPipe } from './contract-payload.pipe.js';
 
 const job = {
-  promptId: 1,
+  suggestionId: 1,
   prompt: 'a cat',
   width: 512,
   height: 512,

@@ -1,8 +1,7 @@
 import { type PipeTransform } from '@nestjs/common';
 import { Payload, RpcException } from '@nestjs/microservices';
-import { RendererContract, type RendererPattern, type RendererRequest } from '#contracts';
+import { RendererContract, rendererError, type RendererPattern, type RendererRequest } from '#contracts';
 import type { z } from 'zod';
-import { rendererError } from './renderer-error.js';
 
 const MAX_LISTED_ISSUES = 5;
 

@@ -4,7 +4,10 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RendererConfig } from '../config/renderer.config.js';
 import type { RenderBackend, RenderedImage, SdProgress } from '../backends/render-backend.js';
 import { SdFailure } from '../backends/sd-failure.js';
-import { RenderQueueService } from './render-queue.service.js';
+import { SdHealth } from '../health/sd-health.service.js';
+import { ResultStore } from '../results/result-store.service.js';
+import { JobRunner } from './job-runner.service.js';
+import { RenderQueue } from './render-queue.service.js';
 
 interface PendingRender {
   job: RenderJob;
@@ -66,7 +69,7 @@ class ManualBackend implements RenderBackend {
   }
 
   renderedIds(): number[] {
-    return this.renders.map((r) => r.job.promptId);
+    return this.renders.map((r) => r.job.suggestionId);
   }
 }
 
@@ -85,10 +88,10 @@ const config: RendererConfig = {
   tls: null,
 };
 
-function job(promptId: number, overrides: Partial<RenderJob> = {}): RenderJob {
+function job(suggestionId: number, overrides: Partial<RenderJob> = {}): RenderJob {
   return {
-    promptId,
-    prompt: `prompt ${promptId}`,
+    suggestionId,
+    prompt: `prompt ${suggestionId}`,
     width: 512,
     height: 512,
     settings: { ...DEFAULT_GENERATION_SETTINGS },
@@ -105,15 +108,20 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 2000)
   }
 }
 
-describe('RenderQueueService', () => {
+/** The queue with its real runner, SD health and result store around a hand-driven backend. */
+describe('RenderQueue with JobRunner, SdHealth and ResultStore', () => {
   let backend: ManualBackend;
-  let queue: RenderQueueService;
+  let queue: RenderQueue;
+  let store: ResultStore;
 
   beforeAll(() => Logger.overrideLogger(false));
 
   function setUp(overrides: Partial<RendererConfig> = {}) {
     backend = new ManualBackend();
-    queue = new RenderQueueService(backend, { ...config, ...overrides });
+    const settings = { ...config, ...overrides };
+    store = new ResultStore(settings);
+    const health = new SdHealth(backend, settings);
+    queue = new RenderQueue(backend, new JobRunner(backend, settings, health, store), health, store);
   }
 
   afterEach(async () => {
@@ -126,7 +134,7 @@ describe('RenderQueueService', () => {
     queue.enqueue([job(3), job(1), job(2)]);
     await waitFor(() => backend.renders.length === 1, 'first render');
     expect(backend.renderedIds()).toEqual([3]);
-    expect(queue.status().current?.promptId).toBe(3);
+    expect(queue.status().current?.suggestionId).toBe(3);
     expect(queue.status().queuedIds).toEqual([1, 2]);
     backend.renders[0]!.resolve();
     await waitFor(() => backend.renders.length === 2, 'second render');
@@ -136,8 +144,8 @@ describe('RenderQueueService', () => {
     await waitFor(() => queue.status().unacknowledgedResults === 3, 'three results');
     expect(backend.renderedIds()).toEqual([3, 1, 2]);
     expect(backend.maxInFlight).toBe(1);
-    const { results } = await queue.takeResults({ waitMs: 0, max: 10 });
-    expect(results.map((r) => r.promptId)).toEqual([3, 1, 2]);
+    const { results } = await store.take({ waitMs: 0, max: 10 });
+    expect(results.map((r) => r.suggestionId)).toEqual([3, 1, 2]);
   });
 
   it('accepts a job again without duplicating it while queued, rendering or holding a result', async () => {
@@ -157,7 +165,7 @@ describe('RenderQueueService', () => {
     expect(queue.status().queueLength).toBe(0);
 
     // Once acknowledged, the renderer has forgotten the id: a new enqueue is a new job.
-    queue.ack([1]);
+    store.ack({ suggestionIds: [1] });
     queue.enqueue([job(1)]);
     await waitFor(() => backend.renders.length === 3, 're-render after ack');
     expect(backend.renderedIds()).toEqual([1, 2, 1]);
@@ -176,8 +184,8 @@ describe('RenderQueueService', () => {
     backend.renders[1]!.resolve();
     await waitFor(() => queue.status().unacknowledgedResults === 2, 'results');
     expect(backend.renderedIds()).toEqual([1, 3]);
-    const { results } = await queue.takeResults({ waitMs: 0, max: 10 });
-    expect(results.map((r) => r.promptId)).toEqual([1, 3]);
+    const { results } = await store.take({ waitMs: 0, max: 10 });
+    expect(results.map((r) => r.suggestionId)).toEqual([1, 3]);
   });
 
   it('interrupts SD and drops the result when the job rendering now is cancelled', async () => {
@@ -190,8 +198,8 @@ describe('RenderQueueService', () => {
     await waitFor(() => backend.renders.length === 2, 'next job starts');
     backend.renders[1]!.resolve();
     await waitFor(() => queue.status().unacknowledgedResults === 1, 'one result');
-    const { results } = await queue.takeResults({ waitMs: 0, max: 10 });
-    expect(results.map((r) => r.promptId)).toEqual([2]);
+    const { results } = await store.take({ waitMs: 0, max: 10 });
+    expect(results.map((r) => r.suggestionId)).toEqual([2]);
   });
 
   it('starts nothing while paused and carries on after resume; the current job finishes', async () => {
@@ -214,30 +222,33 @@ describe('RenderQueueService', () => {
     queue.enqueue([job(7)]);
     await waitFor(() => backend.renders.length === 1, 'render');
     backend.renders[0]!.resolve({ seed: 1234 });
-    const first = await queue.takeResults({ waitMs: 1000, max: 10 });
-    const second = await queue.takeResults({ waitMs: 0, max: 10 });
+    await waitFor(() => queue.status().unacknowledgedResults > 0, 'a result');
+    const first = await store.take({ waitMs: 0, max: 10 });
+    const second = await store.take({ waitMs: 0, max: 10 });
     expect(first.results).toHaveLength(1);
-    expect(first.results[0]).toMatchObject({ status: 'rendered', promptId: 7, seed: 1234, backend: 'a1111' });
+    expect(first.results[0]).toMatchObject({ status: 'rendered', suggestionId: 7, seed: 1234, backend: 'a1111' });
     expect(second.results).toEqual(first.results);
-    expect(queue.ack([7, 8])).toEqual({ acknowledged: 1 });
-    expect(queue.ack([7])).toEqual({ acknowledged: 0 });
-    expect((await queue.takeResults({ waitMs: 0, max: 10 })).results).toEqual([]);
+    expect(store.ack({ suggestionIds: [7, 8] })).toEqual({ acknowledged: 1 });
+    expect(store.ack({ suggestionIds: [7] })).toEqual({ acknowledged: 0 });
+    expect((await store.take({ waitMs: 0, max: 10 })).results).toEqual([]);
   });
 
   it('wakes a waiting long poll as soon as a result exists, and times out empty otherwise', async () => {
     setUp();
     const started = Date.now();
-    const empty = await queue.takeResults({ waitMs: 60, max: 10 });
+    const empty = await store.take({ waitMs: 60, max: 10 });
     expect(empty.results).toEqual([]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(55);
 
     queue.enqueue([job(5)]);
     await waitFor(() => backend.renders.length === 1, 'render');
-    const poll = queue.takeResults({ waitMs: 10_000, max: 10 });
+    // The start signal is acknowledged, so the poll below waits for the result itself.
+    store.ack({ suggestionIds: [], started: [5] });
+    const poll = store.take({ waitMs: 10_000, max: 10 });
     const pollStarted = Date.now();
     setTimeout(() => backend.renders[0]!.resolve(), 20);
     const { results } = await poll;
-    expect(results.map((r) => r.promptId)).toEqual([5]);
+    expect(results.map((r) => r.suggestionId)).toEqual([5]);
     expect(Date.now() - pollStarted).toBeLessThan(1000);
   });
 
@@ -249,7 +260,7 @@ describe('RenderQueueService', () => {
       backend.renders[i]!.resolve();
     }
     await waitFor(() => queue.status().unacknowledgedResults === 3, 'results');
-    expect((await queue.takeResults({ waitMs: 0, max: 2 })).results.map((r) => r.promptId)).toEqual([1, 2]);
+    expect((await store.take({ waitMs: 0, max: 2 })).results.map((r) => r.suggestionId)).toEqual([1, 2]);
   });
 
   it('fails a rejected job at once with its reason, and the next job still renders', async () => {
@@ -262,14 +273,14 @@ describe('RenderQueueService', () => {
     await waitFor(() => backend.renders.length === 2, 'second render');
     backend.renders[1]!.resolve();
     await waitFor(() => queue.status().unacknowledgedResults === 2, 'two results');
-    const { results } = await queue.takeResults({ waitMs: 0, max: 10 });
+    const { results } = await store.take({ waitMs: 0, max: 10 });
     expect(results[0]).toMatchObject({
       status: 'failed',
-      promptId: 1,
+      suggestionId: 1,
       attempts: 1,
       reason: 'Stable Diffusion rejected the request (422): width: bad',
     });
-    expect(results[1]).toMatchObject({ status: 'rendered', promptId: 2 });
+    expect(results[1]).toMatchObject({ status: 'rendered', suggestionId: 2 });
   });
 
   it('retries server errors with backoff, then succeeds', async () => {
@@ -280,12 +291,13 @@ describe('RenderQueueService', () => {
       new SdFailure('server', 'Stable Diffusion ran out of memory (CUDA out of memory)', 500),
     );
     await waitFor(() => backend.renders.length === 2, 'second attempt');
-    expect(queue.status().current).toMatchObject({ promptId: 1, attempt: 2 });
+    expect(queue.status().current).toMatchObject({ suggestionId: 1, attempt: 2 });
     expect(queue.status().sdError).toContain('out of memory');
     backend.renders[1]!.resolve();
-    const { results } = await queue.takeResults({ waitMs: 1000, max: 10 });
+    await waitFor(() => queue.status().unacknowledgedResults > 0, 'a result');
+    const { results } = await store.take({ waitMs: 0, max: 10 });
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatchObject({ status: 'rendered', promptId: 1 });
+    expect(results[0]).toMatchObject({ status: 'rendered', suggestionId: 1 });
     expect(queue.status().sdError).toBeNull();
   });
 
@@ -302,11 +314,11 @@ describe('RenderQueueService', () => {
       new SdFailure('timeout', 'Stable Diffusion did not answer within 1 s (read timeout)'),
     );
     await waitFor(() => backend.renders.length === 3, 'next job');
-    expect(backend.renders[2]!.job.promptId).toBe(2);
-    const { results } = await queue.takeResults({ waitMs: 0, max: 10 });
+    expect(backend.renders[2]!.job.suggestionId).toBe(2);
+    const { results } = await store.take({ waitMs: 0, max: 10 });
     expect(results[0]).toMatchObject({
       status: 'failed',
-      promptId: 1,
+      suggestionId: 1,
       attempts: 2,
       reason: 'Stable Diffusion did not answer within 1 s (read timeout) (gave up after 2 attempts)',
     });
@@ -333,15 +345,16 @@ describe('RenderQueueService', () => {
     backend.healthy = true;
     await waitFor(() => backend.renders.length === 2, 'retry once SD answers');
     // With only one attempt allowed, a counted refusal would have failed the job instead.
-    expect(backend.renders[1]!.job.promptId).toBe(1);
+    expect(backend.renders[1]!.job.suggestionId).toBe(1);
     expect(queue.status()).toMatchObject({
       waitingForSd: false,
       sdReachable: true,
-      current: { promptId: 1, attempt: 1 },
+      current: { suggestionId: 1, attempt: 1 },
     });
     backend.renders[1]!.resolve();
-    const { results } = await queue.takeResults({ waitMs: 1000, max: 10 });
-    expect(results[0]).toMatchObject({ status: 'rendered', promptId: 1 });
+    await waitFor(() => queue.status().unacknowledgedResults > 0, 'a result');
+    const { results } = await store.take({ waitMs: 0, max: 10 });
+    expect(results[0]).toMatchObject({ status: 'rendered', suggestionId: 1 });
   });
 
   it('reports progress and a clamped ETA while SD renders', async () => {
@@ -350,7 +363,51 @@ describe('RenderQueueService', () => {
     backend.progressReply = { percent: 42, etaSeconds: 3.5 };
     queue.enqueue([job(1)]);
     await waitFor(() => queue.status().current?.percent === 42, 'progress');
-    expect(queue.status().current).toMatchObject({ promptId: 1, attempt: 1, percent: 42, etaSeconds: 3.5 });
+    expect(queue.status().current).toMatchObject({ suggestionId: 1, attempt: 1, percent: 42, etaSeconds: 3.5 });
+  });
+
+  it('signals a start before the result, even for a job that finishes at once, until acknowledged', async () => {
+    setUp();
+    queue.enqueue([job(4)]);
+    await waitFor(() => backend.renders.length === 1, 'render');
+    const early = await store.take({ waitMs: 0, max: 10 });
+    expect(early.started.map((s) => s.suggestionId)).toEqual([4]);
+    expect(early.results).toEqual([]);
+    backend.renders[0]!.resolve();
+    await waitFor(() => queue.status().unacknowledgedResults === 1, 'result');
+    // Nothing was acknowledged yet: the start comes again, together with the result.
+    const both = await store.take({ waitMs: 0, max: 10 });
+    expect(both.started.map((s) => s.suggestionId)).toEqual([4]);
+    expect(both.results.map((r) => r.suggestionId)).toEqual([4]);
+    expect(store.ack({ suggestionIds: [4], started: [4] })).toEqual({ acknowledged: 2 });
+    expect(await store.take({ waitMs: 0, max: 10 })).toEqual({ started: [], results: [] });
+  });
+
+  it('signals a start once per job, however many attempts it takes, and never for a cancelled one', async () => {
+    setUp();
+    queue.enqueue([job(1), job(2)]);
+    await waitFor(() => backend.renders.length === 1, 'first attempt');
+    store.ack({ suggestionIds: [], started: [1] });
+    backend.renders[0]!.reject(new SdFailure('server', 'CUDA out of memory', 500));
+    await waitFor(() => backend.renders.length === 2, 'second attempt');
+    expect((await store.take({ waitMs: 0, max: 10 })).started).toEqual([]);
+    queue.cancel(1);
+    await waitFor(() => backend.renders.length === 3, 'next job');
+    const { started } = await store.take({ waitMs: 0, max: 10 });
+    expect(started.map((s) => s.suggestionId)).toEqual([2]);
+    queue.cancel(2);
+    expect((await store.take({ waitMs: 0, max: 10 })).started).toEqual([]);
+  });
+
+  it('wakes a waiting long poll with a start signal', async () => {
+    setUp();
+    const poll = store.take({ waitMs: 10_000, max: 10 });
+    const pollStarted = Date.now();
+    setTimeout(() => queue.enqueue([job(9)]), 20);
+    const { started, results } = await poll;
+    expect(started.map((s) => s.suggestionId)).toEqual([9]);
+    expect(results).toEqual([]);
+    expect(Date.now() - pollStarted).toBeLessThan(1000);
   });
 
   it('holds 10,000 queued jobs with shared settings and a bounded status reply', async () => {

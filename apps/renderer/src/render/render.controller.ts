@@ -2,7 +2,8 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { RendererPattern, type RendererReply, type RendererRequest } from '#contracts';
 import { ContractPayload } from '../contract/contract-payload.pipe.js';
-import { RenderQueueService } from '../queue/render-queue.service.js';
+import { RenderQueue } from '../queue/render-queue.service.js';
+import { ResultStore } from '../results/result-store.service.js';
 import { CatalogService } from './catalog.service.js';
 
 type Request<P extends RendererPattern> = RendererRequest<P>;
@@ -12,7 +13,8 @@ type Reply<P extends RendererPattern> = RendererReply<P>;
 @Controller()
 export class RenderController {
   constructor(
-    private readonly queue: RenderQueueService,
+    private readonly queue: RenderQueue,
+    private readonly store: ResultStore,
     private readonly catalog: CatalogService,
   ) {}
 
@@ -25,7 +27,7 @@ export class RenderController {
 
   @MessagePattern(RendererPattern.Cancel)
   cancel(@ContractPayload(RendererPattern.Cancel) request: Request<'render.cancel'>): Reply<'render.cancel'> {
-    return this.queue.cancel(request.promptId);
+    return this.queue.cancel(request.suggestionId);
   }
 
   @MessagePattern(RendererPattern.Status)
@@ -39,12 +41,12 @@ export class RenderController {
   results(
     @ContractPayload(RendererPattern.Results) request: Request<'render.results'>,
   ): Promise<Reply<'render.results'>> {
-    return this.queue.takeResults(request);
+    return this.store.take(request);
   }
 
   @MessagePattern(RendererPattern.Ack)
   ack(@ContractPayload(RendererPattern.Ack) request: Request<'render.ack'>): Reply<'render.ack'> {
-    return this.queue.ack(request.promptIds);
+    return this.store.ack(request);
   }
 
   @MessagePattern(RendererPattern.Pause)

@@ -9,7 +9,7 @@ const PNG_B64 = Buffer.from([
 const JPEG_B64 = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70, 0, 1]).toString('base64');
 
 const job: RenderJob = {
-  promptId: 1,
+  suggestionId: 1,
   prompt: 'a lighthouse in a storm',
   width: 768,
   height: 512,

@@ -25,7 +25,7 @@ const config: RendererConfig = {
 };
 
 const job: RenderJob = {
-  promptId: 9,
+  suggestionId: 9,
   prompt: 'a red fox',
   width: 512,
   height: 768,

@@ -5,7 +5,7 @@ import { wrapWords } from './placeholder-image.js';
 import { PREVIEW_BACKEND_DESCRIPTION, PreviewBackend } from './preview.backend.js';
 
 const job = {
-  promptId: 3,
+  suggestionId: 3,
   prompt: 'A lighthouse in a storm, oil painting',
   width: 768,
   height: 512,

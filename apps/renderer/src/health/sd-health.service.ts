@@ -1,0 +1,90 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RENDER_BACKEND, type RenderBackend } from '../backends/render-backend.js';
+import { asSdFailure } from '../backends/sd-failure.js';
+import { RENDERER_CONFIG, type RendererConfig } from '../config/renderer.config.js';
+import { probeDelay } from '../queue/retry-policy.js';
+import { sleep } from '../queue/sleep.js';
+
+/** When idle, SD's health is re-checked on a status request at most this often. */
+const REFRESH_MS = 5_000;
+
+export interface SdHealthState {
+  reachable: boolean;
+  error: string | null;
+}
+
+/**
+ * Whether Stable Diffusion answers, as last seen by a job or a probe. The job runner reports what its
+ * calls saw and, when SD stops answering, waits here until it is back.
+ */
+@Injectable()
+export class SdHealth {
+  private readonly logger = new Logger('SdHealth');
+  private reachable = false;
+  private error: string | null = null;
+  private checkedAt = 0;
+  private checking: Promise<void> | null = null;
+
+  constructor(
+    @Inject(RENDER_BACKEND) private readonly backend: RenderBackend,
+    @Inject(RENDERER_CONFIG) private readonly config: RendererConfig,
+  ) {}
+
+  get state(): SdHealthState {
+    // The preview backend has no server to reach.
+    return { reachable: this.backend.name === 'preview' ? false : this.reachable, error: this.error };
+  }
+
+  /** SD answered a call (happily when `error` is null). */
+  noteAnswered(error: string | null): void {
+    this.reachable = true;
+    this.error = error;
+    this.checkedAt = Date.now();
+  }
+
+  noteUnreachable(error: string): void {
+    this.reachable = false;
+    this.error = error;
+    this.checkedAt = Date.now();
+  }
+
+  /** Re-checks in the background when the last word is older than a few seconds (status requests). */
+  refreshIfStale(): void {
+    if (this.backend.name !== 'preview' && Date.now() - this.checkedAt > REFRESH_MS) void this.check();
+  }
+
+  /** One probe; concurrent callers share it. */
+  check(): Promise<void> {
+    if (this.checking) return this.checking;
+    this.checking = (async () => {
+      try {
+        await this.backend.health();
+        this.noteAnswered(null);
+      } catch (error) {
+        const failure = asSdFailure(error);
+        if (failure.kind === 'unreachable') this.noteUnreachable(failure.message);
+        else this.noteAnswered(failure.message);
+      } finally {
+        this.checking = null;
+      }
+    })();
+    return this.checking;
+  }
+
+  /**
+   * Probes SD with growing pauses until it answers (true), or `signal` aborts (false). "Answers" includes
+   * an unhappy answer: the job's own next attempt decides what that means.
+   */
+  async waitUntilReachable(signal: AbortSignal): Promise<boolean> {
+    this.logger.warn(`Waiting for Stable Diffusion (${this.error}); the queue resumes by itself`);
+    for (let probe = 1; ; probe++) {
+      await sleep(probeDelay(probe, this.config.renderRetryBaseMs), signal);
+      if (signal.aborted) return false;
+      await this.check();
+      if (this.reachable) {
+        if (this.error === null) this.logger.log('Stable Diffusion answers again; resuming the queue');
+        return true;
+      }
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { REASON_MAX_LENGTH } from '#contracts';
+import { RENDERER_CONFIG, type RendererConfig } from '../config/renderer.config.js';
+import { RENDER_BACKEND, type RenderBackend } from '../backends/render-backend.js';
+import { SdFailure, asSdFailure } from '../backends/sd-failure.js';
+import { SdHealth } from '../health/sd-health.service.js';
+import { ResultStore } from '../results/result-store.service.js';
+import type { ActiveJob } from './active-job.js';
+import { pollProgress } from './progress-poller.js';
+import { decideRetry, type RetrySettings } from './retry-policy.js';
+import { sleep } from './sleep.js';
+
+/**
+ * Takes one job to its outcome: attempts on SD with the retry policy, progress while it renders, a start
+ * signal with the first attempt, and the result (image or reason) into the result store. Cancelling or
+ * stopping aborts whatever it is doing at once.
+ */
+@Injectable()
+export class JobRunner {
+  private readonly logger = new Logger('JobRunner');
+  private readonly retrySettings: RetrySettings;
+
+  constructor(
+    @Inject(RENDER_BACKEND) private readonly backend: RenderBackend,
+    @Inject(RENDERER_CONFIG) private readonly config: RendererConfig,
+    private readonly health: SdHealth,
+    private readonly store: ResultStore,
+  ) {
+    this.retrySettings = { maxAttempts: config.renderMaxAttempts, baseMs: config.renderRetryBaseMs };
+  }
+
+  /** Resolves when the job has an outcome in the store, or was cancelled, or `isStopped()` turned true. */
+  async run(active: ActiveJob, isStopped: () => boolean): Promise<void> {
+    const { job } = active;
+    while (!active.cancelled && !isStopped()) {
+      active.attempt++;
+      let failure: SdFailure;
+      try {
+        const rendered = await this.attempt(active);
+        if (active.cancelled || isStopped()) return;
+        this.health.noteAnswered(null);
+        this.store.addResult({
+          status: 'rendered',
+          suggestionId: job.suggestionId,
+          ...rendered,
+          backend: this.backend.name,
+          startedAt: active.startedAt.toISOString(),
+          finishedAt: new Date().toISOString(),
+        });
+        const seconds = ((Date.now() - active.startedAt.getTime()) / 1000).toFixed(1);
+        this.logger.log(`Rendered #${job.suggestionId} (${job.width}×${job.height}) in ${seconds} s`);
+        return;
+      } catch (error) {
+        failure = asSdFailure(error);
+      }
+      if (active.cancelled || isStopped()) return;
+
+      const decision = decideRetry(failure.kind, active.attempt, this.retrySettings);
+      if (decision.action === 'wait-for-sd') {
+        // SD never saw this attempt: give it back and hold the whole queue until SD answers again.
+        active.attempt--;
+        this.health.noteUnreachable(failure.message);
+        active.waitingForSd = true;
+        try {
+          await this.health.waitUntilReachable(active.abort.signal);
+        } finally {
+          active.waitingForSd = false;
+        }
+        continue;
+      }
+      this.health.noteAnswered(failure.message);
+      if (decision.action === 'fail') {
+        this.fail(active, failure);
+        return;
+      }
+      this.logger.warn(
+        `Attempt ${active.attempt} of #${job.suggestionId} failed (${failure.message}); retrying in ${decision.delayMs} ms`,
+      );
+      // A request we gave up on keeps SD busy (A1111 finishes it for nobody); stop it before sending the retry.
+      if (failure.kind === 'timeout') void this.interruptQuietly();
+      await sleep(decision.delayMs, active.abort.signal);
+    }
+  }
+
+  /** Stops the job: its SD call is interrupted when in flight, and no result is kept. */
+  cancel(active: ActiveJob): void {
+    active.cancelled = true;
+    this.store.forgetStarted(active.job.suggestionId);
+    if (active.inFlight) void this.interruptQuietly();
+    active.abort.abort();
+  }
+
+  /** Shutdown: interrupt SD briefly (it would otherwise finish an image for nobody), then abort. */
+  async stop(active: ActiveJob, interruptWaitMs: number): Promise<void> {
+    if (active.inFlight) await this.interruptQuietly(interruptWaitMs);
+    active.abort.abort();
+  }
+
+  private fail(active: ActiveJob, failure: SdFailure): void {
+    const reason =
+      active.attempt > 1 ? `${failure.message} (gave up after ${active.attempt} attempts)` : failure.message;
+    this.logger.warn(`Failed #${active.job.suggestionId}: ${reason}`);
+    this.store.addResult({
+      status: 'failed',
+      suggestionId: active.job.suggestionId,
+      reason: truncate(reason),
+      attempts: Math.max(1, active.attempt),
+      backend: this.backend.name,
+      finishedAt: new Date().toISOString(),
+    });
+  }
+
+  /** One call to the backend, with the progress poller running while it is in flight. */
+  private async attempt(active: ActiveJob) {
+    active.inFlight = true;
+    active.percent = 0;
+    active.etaSeconds = null;
+    // The gateway hears of the start with the first attempt that goes to SD, not before.
+    if (!active.announced) {
+      active.announced = true;
+      this.store.addStarted({
+        suggestionId: active.job.suggestionId,
+        startedAt: active.startedAt.toISOString(),
+      });
+    }
+    const stopPolling = this.backend.reportsProgress
+      ? pollProgress(this.backend, this.config.progressIntervalMs, (progress) => {
+          active.percent = progress.percent;
+          active.etaSeconds = progress.etaSeconds;
+        })
+      : undefined;
+    try {
+      return await this.backend.render(active.job, active.abort.signal);
+    } finally {
+      active.inFlight = false;
+      stopPolling?.();
+    }
+  }
+
+  private async interruptQuietly(waitMs?: number): Promise<void> {
+    const interrupt = this.backend.interrupt().catch((error: unknown) => {
+      this.logger.warn(`Could not interrupt Stable Diffusion: ${(error as Error).message}`);
+    });
+    if (waitMs === undefined) return interrupt;
+    await Promise.race([interrupt, sleep(waitMs)]);
+  }
+}
+
+function truncate(text: string): string {
+  return text.length > REASON_MAX_LENGTH ? `${text.slice(0, REASON_MAX_LENGTH - 1)}…` : text;
+}
