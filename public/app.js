@@ -39,8 +39,8 @@
   if (!list || typeof EventSource !== 'function') return;
   const events = new EventSource('/events');
   events.addEventListener('suggestion.status', (event) => {
-    const { id, status } = JSON.parse(event.data);
-    const chip = document.querySelector(`.prompt-item[data-prompt-id="${Number(id)}"] .status`);
+    const { suggestionId, status } = JSON.parse(event.data);
+    const chip = document.querySelector(`.prompt-item[data-prompt-id="${Number(suggestionId)}"] .status`);
     if (!chip) return;
     chip.textContent = status;
     chip.className = `status status-${status}`;

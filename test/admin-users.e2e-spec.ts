@@ -5,7 +5,8 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LiveEventsService } from '../apps/gateway/src/live/live-events.service.js';
 import type { LiveEvent } from '../apps/gateway/src/live/live-events.js';
-import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
+import { SuggestionLifecycle } from '../apps/gateway/src/suggestions/suggestion-lifecycle.service.js';
 import { UsersRepository } from '../apps/gateway/src/users/users.repository.js';
 import {
   becomeAdmin,
@@ -96,7 +97,8 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     return csrfFrom(res.text);
   }
 
-  const suggestions = () => gateway.app.get(SuggestionsRepository);
+  const suggestions = () => gateway.app.get(SuggestionQueries);
+  const lifecycle = () => gateway.app.get(SuggestionLifecycle);
   const users = () => gateway.app.get(UsersRepository);
 
   it('the moderation page links to Users', async () => {
@@ -110,8 +112,8 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     const kept = await submitOk(guest, 'still waiting');
     const approved = await submitOk(guest, 'approve me');
     const denied = await submitOk(guest, 'deny me');
-    await suggestions().decide(approved, 'approved', adminId);
-    await suggestions().decide(denied, 'denied', adminId);
+    await lifecycle().approve(approved, adminId);
+    await lifecycle().deny(denied, adminId);
     expect((await suggestions().findById(kept))!.status).toBe('pending');
 
     const res = await admin.get('/admin/users').set('Accept', HTML);
@@ -208,14 +210,14 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     const after = await users().findById(target.id);
     expect(after).toMatchObject({ id: target.id, banned: false });
     expect((await suggestions().findById(pending))!.status).toBe('pending');
-    expect(events.filter((event) => event.userId === target.id)).toEqual([]);
+    expect(events.filter((event) => 'userId' in event && event.userId === target.id)).toEqual([]);
   });
 
   it('ban: pending prompts are denied (and announced), submissions refused, the guest is told; unban lets them send again', async () => {
     const guest = await newGuest();
     const waiting = [await submitOk(guest, 'one'), await submitOk(guest, 'two')];
     const approved = await submitOk(guest, 'approved before the ban');
-    await suggestions().decide(approved, 'approved', adminId);
+    await lifecycle().approve(approved, adminId);
     const bystander = await newGuest();
     const untouched = await submitOk(bystander, 'not mine to deny');
     events = [];
@@ -244,7 +246,7 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     expect((await suggestions().findById(approved))!.status).toBe('approved');
     expect((await suggestions().findById(untouched))!.status).toBe('pending');
     expect(events).toEqual(
-      waiting.map((id) => ({ type: 'suggestion.status', userId: guest.id, id, status: 'denied' })),
+      waiting.map((id) => ({ type: 'suggestion.status', userId: guest.id, suggestionId: id, status: 'denied' })),
     );
 
     const refused = await submit(guest, 'let me in');
@@ -279,17 +281,17 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     const guest = await newGuest();
     const rendered = await submitOk(guest, 'rendered and on disk');
     const pending = await submitOk(guest, 'still pending');
-    await suggestions().decide(rendered, 'approved', adminId);
+    await lifecycle().approve(rendered, adminId);
     const other = await newGuest();
     const othersRendered = await submitOk(other, 'someone else’s image');
-    await suggestions().decide(othersRendered, 'approved', adminId);
+    await lifecycle().approve(othersRendered, adminId);
 
     const output = gateway.config.outputDir;
     mkdirSync(output, { recursive: true });
     for (const id of [rendered, othersRendered]) {
       writeFileSync(join(output, `${id}.png`), 'png');
       writeFileSync(join(output, `${id}.json`), '{}');
-      expect(await suggestions().markRendered(id, { seed: 1, imageFile: `${id}.png` })).toBe(true);
+      expect(await lifecycle().render(id, { seed: 1, file: `${id}.png` })).toMatchObject({ ok: true });
     }
     const dataSource = gateway.app.get(DataSource);
     const links = async () =>
@@ -344,8 +346,8 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     expect(existsSync(join(output, `${othersRendered}.json`))).toBe(true);
     expect((await suggestions().findById(othersRendered))!.status).toBe('rendered');
     expect(events).toEqual([
-      { type: 'suggestion.removed', userId: guest.id, id: rendered },
-      { type: 'suggestion.removed', userId: guest.id, id: pending },
+      { type: 'suggestion.removed', userId: guest.id, suggestionId: rendered },
+      { type: 'suggestion.removed', userId: guest.id, suggestionId: pending },
     ]);
 
     // Their old cookie now starts afresh: a new user with the "Your color is…" welcome.

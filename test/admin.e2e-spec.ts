@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
+import { SuggestionLifecycle } from '../apps/gateway/src/suggestions/suggestion-lifecycle.service.js';
 import {
   becomeAdmin,
   browser,
@@ -106,7 +107,7 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
       .type('form')
       .send({ _csrf: csrf });
     expect(denied.status).toBe(303);
-    const repo = gateway.app.get(SuggestionsRepository);
+    const repo = gateway.app.get(SuggestionQueries);
     const a = await repo.findById(approveMe);
     const d = await repo.findById(denyMe);
     expect(a).toMatchObject({ status: 'approved' });
@@ -141,7 +142,7 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
       .send({ _csrf: csrf });
     expect(page.status).toBe(409);
     expect(page.text).toContain('already decided');
-    expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('approved');
+    expect((await gateway.app.get(SuggestionQueries).findById(id))!.status).toBe('approved');
   });
 
   it('decides a prompt exactly once under concurrent clicks', async () => {
@@ -182,7 +183,7 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
     const id = await submit('csrf target');
     const res = await admin.post(`/admin/prompts/${id}/approve`).set('Accept', 'application/json');
     expect(res.status).toBe(403);
-    expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('pending');
+    expect((await gateway.app.get(SuggestionQueries).findById(id))!.status).toBe('pending');
   });
 
   it('refuses guests: /admin and decisions are 403', async () => {
@@ -195,7 +196,7 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
       .set('Accept', 'application/json')
       .set('x-csrf-token', csrf);
     expect(res.status).toBe(403);
-    expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('pending');
+    expect((await gateway.app.get(SuggestionQueries).findById(id))!.status).toBe('pending');
     expect((await request(gateway.url).get('/admin').set('Accept', HTML)).status).toBe(401);
   });
 
@@ -235,12 +236,14 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
   });
 
   it('pages through thousands of pending prompts', async () => {
-    const repo = gateway.app.get(SuggestionsRepository);
+    const repo = gateway.app.get(SuggestionQueries);
     const guest = browser(gateway.url, 'Phone/bulk');
     await openHome(guest);
     const userId = (await repo.listPendingWithAuthors(0, 1))[0].userId;
     for (let i = 0; i < 120; i++)
-      await repo.createWithinPendingLimit({ userId, prompt: `bulk ${i}`, width: 512, height: 512 }, 1000);
+      await gateway.app
+        .get(SuggestionLifecycle)
+        .submit({ userId, prompt: `bulk ${i}`, width: 512, height: 512, pictureFile: null }, 1000);
     const page1 = await admin.get('/admin').set('Accept', HTML);
     expect(page1.text).toMatch(/Page 1 of \d+/);
     expect((page1.text.match(/class="queue-item"/g) ?? []).length).toBe(50);

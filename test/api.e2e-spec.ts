@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { UsersRepository } from '../apps/gateway/src/users/users.repository.js';
-import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import { HTML, makeTempDir, startGateway, type Browser, type TestGateway } from './gateway/harness.js';
 import { Party, type Guest } from './support/gallery-fixtures.js';
 
@@ -140,7 +140,7 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         expect(res.status, String(authorization)).toBe(401);
         expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
       }
-      expect(await gateway.app.get(SuggestionsRepository).countByStatus()).toMatchObject({ pending: 0 });
+      expect(await gateway.app.get(SuggestionQueries).countByStatus()).toMatchObject({ pending: 0 });
     });
 
     it('a bearer token needs no CSRF token; the session cookie still does', async () => {
@@ -216,8 +216,8 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         .attach('image', png, 'picture.png');
       expect(sent.status).toBe(201);
       expect(sent.body).toEqual({ id: expect.any(Number), status: 'pending' });
-      const stored = await gateway.app.get(SuggestionsRepository).findById(sent.body.id);
-      expect(stored!.initImageFile).toBe(`${sent.body.id}.png`);
+      const stored = await gateway.app.get(SuggestionQueries).findById(sent.body.id);
+      expect(stored!.pictureFile).toMatch(/^[0-9a-f-]{36}\.png$/);
 
       const text = await api()
         .post('/api/prompts')
@@ -316,7 +316,7 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         .set('Authorization', `Bearer ${guestToken}`);
       expect(byGuest.status).toBe(403);
       expect(byGuest.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
-      expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('pending');
+      expect((await gateway.app.get(SuggestionQueries).findById(id))!.status).toBe('pending');
 
       const approved = await api().post(`/api/prompts/${id}/approve`).set('Authorization', `Bearer ${token}`);
       expect(approved.status).toBe(200);

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveEventsService } from '../apps/gateway/src/live/live-events.service.js';
 import type { LiveEvent } from '../apps/gateway/src/live/live-events.js';
 import { SettingsService } from '../apps/gateway/src/settings/settings.service.js';
-import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
+import { SuggestionLifecycle } from '../apps/gateway/src/suggestions/suggestion-lifecycle.service.js';
 import { HTML, makeTempDir, startGateway, type Browser, type TestGateway } from './gateway/harness.js';
 import { Party, solidPng, type Guest } from './support/gallery-fixtures.js';
 import { parseCsv, readZip } from './support/zip-reader.js';
@@ -60,8 +61,9 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
     await party.decide(ids.aliceDenied, 'deny');
     await party.decide(ids.aliceFailed, 'approve');
     await party.decide(ids.aliceApproved, 'approve');
-    const repository = gateway.app.get(SuggestionsRepository);
-    expect(await repository.markFailed(ids.aliceFailed, 'CUDA out of memory')).toBe(true);
+    expect(await gateway.app.get(SuggestionLifecycle).fail(ids.aliceFailed, 'CUDA out of memory')).toMatchObject({
+      ok: true,
+    });
     // A file for a prompt that is not rendered must never be served just because it is on disk.
     for (const name of ['aliceFailed', 'aliceApproved', 'aliceDenied', 'alicePending']) {
       writeFileSync(join(gateway.config.outputDir, `${ids[name]}.png`), solidPng(4, 4, [0, 0, 0]));
@@ -197,7 +199,7 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
     it('applies at once from JSON, tells open pages, and the admin page shows the new state', async () => {
       await setRevealed(true);
       expect((await gateway.app.get(SettingsService).get()).revealed).toBe(true);
-      expect(events.at(-1)).toEqual({ type: 'settings.updated', userId: null });
+      expect(events.at(-1)).toEqual({ type: 'settings.updated' });
       const html = (await host.agent.get('/admin').set('Accept', HTML)).text;
       expect(/<input[^>]*role="switch"[^>]*>/.exec(html)?.[0]).toMatch(/checked/);
     });
@@ -340,11 +342,11 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
 
     it('streams one ZIP with every rendered image and every prompt as CSV and JSON, over several batches', async () => {
       // Enough prompts to cross the export's batch size, written straight through the repository.
-      const repository = gateway.app.get(SuggestionsRepository);
+      const repository = gateway.app.get(SuggestionQueries);
       const aliceId = (await repository.findById(ids.aliceRendered))!.userId;
       for (let i = 0; i < 520; i++) {
-        await repository.createWithinPendingLimit(
-          { userId: aliceId, prompt: `bulk prompt ${i}`, width: 512, height: 512 },
+        await gateway.app.get(SuggestionLifecycle).submit(
+          { userId: aliceId, prompt: `bulk prompt ${i}`, width: 512, height: 512, pictureFile: null },
           10_000,
         );
       }

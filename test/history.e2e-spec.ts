@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
+import { SuggestionLifecycle } from '../apps/gateway/src/suggestions/suggestion-lifecycle.service.js';
 import { HTML, makeTempDir, startGateway, type TestGateway } from './gateway/harness.js';
 import { Party, solidPng, type Guest } from './support/gallery-fixtures.js';
 
@@ -36,7 +37,7 @@ describe('history tabs (HTTP, real SQLite file)', () => {
     await party.decide(ids.denied, 'deny');
     await party.decide(ids.approved, 'approve');
     await party.decide(ids.failed, 'approve');
-    await gateway.app.get(SuggestionsRepository).markFailed(ids.failed, 'CUDA out of memory');
+    await gateway.app.get(SuggestionLifecycle).fail(ids.failed, 'CUDA out of memory');
     await party.approveAndRender(ids.rendered, solidPng(8, 8, [10, 200, 10]));
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import {
   becomeAdmin,
   browser,
@@ -48,10 +48,10 @@ describe('image prompts (img2img): upload, content check, safe URL fetch', () =>
   });
 
   const countOwn = async (): Promise<number> => {
-    const repository = gateway.app.get(SuggestionsRepository);
+    const repository = gateway.app.get(SuggestionQueries);
     const me = await guest.get('/').set('Accept', HTML);
     const userId = Number(/data-user-id="(\d+)"/.exec(me.text)![1]);
-    return (await repository.listByUser(userId, 1000)).length;
+    return (await repository.listOwn(userId, 1000)).length;
   };
 
   it('shows the Picture and Picture URL fields on a multipart form', async () => {
@@ -75,15 +75,16 @@ describe('image prompts (img2img): upload, content check, safe URL fetch', () =>
         .field('height', '768')
         .attach('image', await picture(1000, 600, format), `holiday.${format === 'png' ? 'png' : 'jpg'}`);
       expect(sent.status).toBe(201);
-      const stored = await gateway.app.get(SuggestionsRepository).findById(sent.body.id);
-      expect(stored!.initImageFile).toBe(`${sent.body.id}.png`);
-      const file = join(gateway.config.uploadDir, `${sent.body.id}.png`);
+      const stored = await gateway.app.get(SuggestionQueries).findById(sent.body.id);
+      // A fresh random name, recorded in the same statement that created the suggestion.
+      expect(stored!.pictureFile).toMatch(/^[0-9a-f-]{36}\.png$/);
+      const file = join(gateway.config.uploadDir, stored!.pictureFile!);
       expect(gateway.config.uploadDir).toBe(join(temp.dir, 'main', 'uploads'));
       const metadata = await sharp(readFileSync(file)).metadata();
       expect(metadata).toMatchObject({ format: 'png', width: 512, height: 768 });
       // Nothing serves the upload folder.
-      expect((await guest.get(`/public/${sent.body.id}.png`)).status).toBe(404);
-      expect((await guest.get(`/uploads/${sent.body.id}.png`)).status).toBe(404);
+      expect((await guest.get(`/public/${stored!.pictureFile}`)).status).toBe(404);
+      expect((await guest.get(`/uploads/${stored!.pictureFile}`)).status).toBe(404);
     },
   );
 
@@ -121,7 +122,7 @@ describe('image prompts (img2img): upload, content check, safe URL fetch', () =>
       .send({ _csrf: csrf, prompt: 'no picture, form', width: '512', height: '512' });
     expect(form.status).toBe(201);
     for (const id of [multipart.body.id, json.body.id, form.body.id]) {
-      expect((await gateway.app.get(SuggestionsRepository).findById(id))!.initImageFile).toBeNull();
+      expect((await gateway.app.get(SuggestionQueries).findById(id))!.pictureFile).toBeNull();
     }
   });
 
@@ -277,7 +278,8 @@ describe('image prompts (img2img): upload, content check, safe URL fetch', () =>
       .field('height', '512')
       .attach('image', await picture(900, 700, 'jpeg'), 'day.jpg');
     expect(sent.status).toBe(201);
-    const stored = readFileSync(join(linked.config.uploadDir, `${sent.body.id}.png`));
+    const pictureFile = (await linked.app.get(SuggestionQueries).findById(sent.body.id))!.pictureFile!;
+    const stored = readFileSync(join(linked.config.uploadDir, pictureFile));
 
     const admin = browser(linked.url, 'Laptop/img2img-host');
     await openHome(admin);
@@ -290,7 +292,7 @@ describe('image prompts (img2img): upload, content check, safe URL fetch', () =>
     expect(approved.status).toBe(200);
 
     await eventually(
-      async () => (await linked.app.get(SuggestionsRepository).findById(sent.body.id))!.status,
+      async () => (await linked.app.get(SuggestionQueries).findById(sent.body.id))!.status,
       (status) => status === 'rendered',
       20_000,
       'the img2img prompt to be rendered',

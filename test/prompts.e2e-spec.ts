@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettingsService } from '../apps/gateway/src/settings/settings.service.js';
-import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import { UsersRepository } from '../apps/gateway/src/users/users.repository.js';
 import {
   browser,
@@ -35,7 +35,7 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
   }
 
   async function storedCount(): Promise<number> {
-    const counts = await gateway.app.get(SuggestionsRepository).countByStatus();
+    const counts = await gateway.app.get(SuggestionQueries).countByStatus();
     return Object.values(counts).reduce((a, b) => a + b, 0);
   }
 

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRendererConfig } from '../apps/renderer/src/config/renderer.config.js';
 import { createRenderer, type StartedRenderer } from '../apps/renderer/src/setup.js';
-import { RendererLinkService } from '../apps/gateway/src/renderer/renderer-link.service.js';
-import { SuggestionsRepository } from '../apps/gateway/src/suggestions/suggestions.repository.js';
+import { RendererCatalog } from '../apps/gateway/src/renderer/renderer-catalog.service.js';
+import { RendererLink } from '../apps/gateway/src/renderer/renderer-link.service.js';
+import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import {
   becomeAdmin,
   browser,
@@ -62,9 +63,9 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     cleanups.push(() => gateway.close());
     expect((await browser(gateway.url).get('/').set('Accept', HTML)).status).toBe(200);
     const id = await approvedPrompt(gateway, 'rendered after the renderer comes up');
-    const link = gateway.app.get(RendererLinkService);
-    expect(link.link.state).not.toBe('connected');
-    expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('approved');
+    const link = gateway.app.get(RendererLink);
+    expect(link.view.state).not.toBe('connected');
+    expect((await gateway.app.get(SuggestionQueries).findById(id))!.status).toBe('approved');
 
     const renderer: StartedRenderer = await createRenderer(
       parseRendererConfig({
@@ -79,14 +80,14 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     cleanups.push(() => renderer.close());
 
     await eventually(
-      async () => (await gateway.app.get(SuggestionsRepository).findById(id))!.status,
+      async () => (await gateway.app.get(SuggestionQueries).findById(id))!.status,
       (status) => status === 'rendered',
       20_000,
       'the prompt to be rendered',
     );
-    expect(link.link.state).toBe('connected');
-    expect(link.link.status?.backendDescription).toMatch(/Stable Diffusion not connected/);
-    expect(await link.catalog()).toMatchObject({ models: [], unavailable: expect.stringMatching(/preview/) });
+    expect(link.view.state).toBe('connected');
+    expect(link.view.status?.backendDescription).toMatch(/Stable Diffusion not connected/);
+    expect(await gateway.app.get(RendererCatalog).list()).toMatchObject({ models: [], unavailable: expect.stringMatching(/preview/) });
     const metadata = JSON.parse(readFileSync(join(gateway.config.outputDir, `${id}.json`), 'utf8'));
     expect(metadata).toMatchObject({
       id,
@@ -114,10 +115,14 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     cleanups.push(() => gateway.close());
     const id = await approvedPrompt(gateway, 'never rendered with a wrong token');
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(gateway.app.get(RendererLinkService).link.state).not.toBe('connected');
-    expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('approved');
+    // The renderer answers, but refuses us: the panel says so, naming the setting to fix.
+    expect(gateway.app.get(RendererLink).view).toMatchObject({
+      state: 'refused',
+      problem: expect.stringContaining('RENDERER_TOKEN'),
+    });
+    expect((await gateway.app.get(SuggestionQueries).findById(id))!.status).toBe('approved');
     expect(existsSync(join(gateway.config.outputDir, `${id}.png`))).toBe(false);
-    expect((await gateway.app.get(RendererLinkService).catalog()).unavailable).toMatch(/not connected/);
+    expect((await gateway.app.get(RendererCatalog).list()).unavailable).toMatch(/not connected/);
   }, 30_000);
 
   it("offers SD's own checkpoints and samplers on the settings page", async () => {
@@ -128,7 +133,7 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     await openHome(admin);
     await becomeAdmin(gateway, admin);
     await eventually(
-      () => gateway.app.get(RendererLinkService).link.state,
+      () => gateway.app.get(RendererLink).view.state,
       (state) => state === 'connected',
       10_000,
       'the link',

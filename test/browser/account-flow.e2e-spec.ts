@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SuggestionsRepository } from '../../apps/gateway/src/suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import { makeTempDir, startGateway, type TestGateway } from '../gateway/harness.js';
 import { eventually } from '../pipeline/processes.js';
 import { accountLinkFrom, startSmtp, type TestSmtpServer } from '../support/smtp.js';
@@ -88,8 +88,8 @@ describe('an invited member in real Chromium: invitation → set password → lo
     await member.screenshot({ path: join(SCREENSHOTS, 'member-with-picture.png'), fullPage: true });
 
     const id = Number(await item.getAttribute('data-prompt-id'));
-    const stored = await gateway.app.get(SuggestionsRepository).findById(id);
-    expect(stored?.initImageFile).toMatch(/\.png$/);
+    const stored = await gateway.app.get(SuggestionQueries).findById(id);
+    expect(stored?.pictureFile).toMatch(/\.png$/);
     await memberContext.close();
     await hostContext.close();
   }, 60_000);

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SuggestionsRepository } from '../../apps/gateway/src/suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import { browser, makeTempDir, openHome, startGateway, type TestGateway } from '../gateway/harness.js';
 import { launchChromium } from './chromium.js';
 
@@ -51,7 +51,7 @@ describe('live admin page in real Chromium', () => {
 
     await admin.keyboard.press('a');
     await expect.poll(() => row.count(), { timeout: 2000 }).toBe(0);
-    expect((await gateway.app.get(SuggestionsRepository).findById(first))!.status).not.toBe('pending');
+    expect((await gateway.app.get(SuggestionQueries).findById(first))!.status).not.toBe('pending');
     expect(
       await admin.locator('[data-live-queue] .queue-item', { hasText: 'second live prompt' }).count(),
     ).toBe(1);

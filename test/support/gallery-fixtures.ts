@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { SuggestionsRepository } from '../../apps/gateway/src/suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../../apps/gateway/src/suggestions/suggestion-queries.repository.js';
+import { SuggestionLifecycle } from '../../apps/gateway/src/suggestions/suggestion-lifecycle.service.js';
 import {
   becomeAdmin,
   browser,
@@ -79,7 +80,7 @@ export class Party {
 
   /** Writes `<id>.png` and `<id>.json` as the renderer link would and marks the prompt rendered. */
   async render(id: number, image: Buffer, seed = 1000 + id): Promise<void> {
-    const repository = this.gateway.app.get(SuggestionsRepository);
+    const repository = this.gateway.app.get(SuggestionQueries);
     const suggestion = await repository.findWithAuthor(id);
     if (!suggestion) throw new Error(`no prompt #${id}`);
     mkdirSync(this.gateway.config.outputDir, { recursive: true });
@@ -88,7 +89,7 @@ export class Party {
       join(this.gateway.config.outputDir, `${id}.json`),
       JSON.stringify({ id, prompt: suggestion.prompt, seed, backend: 'test' }),
     );
-    if (!(await repository.markRendered(id, { seed, imageFile: `${id}.png` }))) {
+    if (!(await this.gateway.app.get(SuggestionLifecycle).render(id, { seed, file: `${id}.png` })).ok) {
       throw new Error(`#${id} could not be marked rendered (status ${suggestion.status})`);
     }
   }

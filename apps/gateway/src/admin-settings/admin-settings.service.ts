@@ -1,6 +1,6 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { LiveEventsService } from '../live/live-events.service.js';
-import { RendererLinkService } from '../renderer/renderer-link.service.js';
+import { RendererCatalog } from '../renderer/renderer-catalog.service.js';
 import { SettingsService, type Settings } from '../settings/settings.service.js';
 import {
   formValuesFromInput,
@@ -25,7 +25,7 @@ export class AdminSettingsService {
   constructor(
     private readonly settings: SettingsService,
     private readonly live: LiveEventsService,
-    private readonly renderer: RendererLinkService,
+    private readonly catalog: RendererCatalog,
   ) {}
 
   async current(): Promise<SettingsView> {
@@ -33,19 +33,19 @@ export class AdminSettingsService {
   }
 
   async form(): Promise<SettingsFormView> {
-    const [settings, catalog] = await Promise.all([this.settings.get(), this.renderer.catalog()]);
+    const [settings, catalog] = await Promise.all([this.settings.get(), this.catalog.list()]);
     return toSettingsFormView(formValuesOf(settings), [], catalog);
   }
 
   /** The form again, as it was sent, with the messages from a rejected save. */
   async rejectedForm(input: unknown, errors: SettingsFieldError[]): Promise<SettingsFormView> {
-    const [settings, catalog] = await Promise.all([this.settings.get(), this.renderer.catalog()]);
+    const [settings, catalog] = await Promise.all([this.settings.get(), this.catalog.list()]);
     return toSettingsFormView(formValuesFromInput(input, formValuesOf(settings)), errors, catalog);
   }
 
   /**
    * Validates everything before storing anything, so a bad field changes nothing. The generation
-   * settings reach the renderer with the next job (RendererLinkService reads them per dispatch).
+   * settings reach the renderer with the next job (the dispatcher reads them per dispatch).
    */
   async save(input: unknown): Promise<SettingsView> {
     const parsed = parseSettingsUpdate(input ?? {});
@@ -58,7 +58,7 @@ export class AdminSettingsService {
       patch.generation = { ...(await this.settings.generation()), ...given };
     }
     const saved = await this.settings.update(patch);
-    this.live.emit({ type: 'settings.updated', userId: null });
+    this.live.emit({ type: 'settings.updated' });
     return toSettingsView(saved);
   }
 }

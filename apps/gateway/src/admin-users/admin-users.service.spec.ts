@@ -2,7 +2,9 @@ import { BadRequestException, ConflictException, NotFoundException } from '@nest
 import { describe, expect, it, vi } from 'vitest';
 import type { LiveEvent } from '../live/live-events.js';
 import type { LiveEventsService } from '../live/live-events.service.js';
-import { emptyStatusCounts, type SuggestionsRepository } from '../suggestions/suggestions.repository.js';
+import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
+import { emptyStatusCounts, type SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
+import type { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
 import type { UserEntity } from '../users/user.entity.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { AdminUsersService, USERS_PAGE_SIZE, usersQuery } from './admin-users.service.js';
@@ -42,22 +44,32 @@ function setUp(people: UserEntity[]) {
       if (first) Object.assign(first, { pending: 2, approved: 1, queued: 1, rendering: 1, rendered: 3 });
       return counts;
     }),
-    denyPendingOfUser: vi.fn(async () => [11, 12]),
-    listIdsAndImageFilesOfUser: vi.fn(async () => [
+    listIdsAndFilesOfUser: vi.fn(async () => [
       { id: 11, imageFile: null },
       { id: 12, imageFile: '12.png' },
+    ]),
+  };
+  // The real lifecycle (it builds the events) over a stand-in for its statements.
+  const statements = {
+    denyAllPendingOf: vi.fn(async (userId: number) => [
+      { id: 11, userId },
+      { id: 12, userId },
     ]),
   };
   const files = { removeFor: vi.fn(async () => 2) };
   const events: LiveEvent[] = [];
   const live = { emit: (event: LiveEvent) => events.push(event) };
-  const service = new AdminUsersService(
-    users as unknown as UsersRepository,
-    suggestions as unknown as SuggestionsRepository,
-    files as unknown as UserFilesService,
+  const lifecycle = new SuggestionLifecycle(
+    statements as unknown as SuggestionsRepository,
     live as unknown as LiveEventsService,
   );
-  return { service, users, suggestions, files, events };
+  const service = new AdminUsersService(
+    users as unknown as UsersRepository,
+    suggestions as unknown as SuggestionQueries,
+    lifecycle,
+    files as unknown as UserFilesService,
+  );
+  return { service, users, suggestions, statements, files, events };
 }
 
 const admin = user(1, { role: 'admin' });
@@ -81,17 +93,17 @@ describe('AdminUsersService', () => {
   });
 
   it('ban: bans first, then denies what is waiting and announces each denial', async () => {
-    const { service, users, suggestions, events } = setUp([admin, user(2)]);
+    const { service, users, statements, events } = setUp([admin, user(2)]);
     const result = await service.ban(2, admin);
     expect(users.setBanned).toHaveBeenCalledWith(2, true);
     expect(users.setBanned.mock.invocationCallOrder[0]).toBeLessThan(
-      suggestions.denyPendingOfUser.mock.invocationCallOrder[0],
+      statements.denyAllPendingOf.mock.invocationCallOrder[0],
     );
-    expect(suggestions.denyPendingOfUser).toHaveBeenCalledWith(2, 1);
+    expect(statements.denyAllPendingOf).toHaveBeenCalledWith(2, 1, expect.stringContaining('banned'), expect.any(Date));
     expect(result).toMatchObject({ id: 2, banned: true, deniedPromptIds: [11, 12] });
     expect(events).toEqual([
-      { type: 'suggestion.status', userId: 2, id: 11, status: 'denied' },
-      { type: 'suggestion.status', userId: 2, id: 12, status: 'denied' },
+      { type: 'suggestion.status', userId: 2, suggestionId: 11, status: 'denied' },
+      { type: 'suggestion.status', userId: 2, suggestionId: 12, status: 'denied' },
     ]);
   });
 
@@ -121,7 +133,7 @@ describe('AdminUsersService', () => {
     expect(users.deleteById).not.toHaveBeenCalled();
 
     const result = await service.delete(2, admin, true);
-    expect(suggestions.listIdsAndImageFilesOfUser.mock.invocationCallOrder.at(-1)).toBeLessThan(
+    expect(suggestions.listIdsAndFilesOfUser.mock.invocationCallOrder.at(-1)).toBeLessThan(
       users.deleteById.mock.invocationCallOrder[0],
     );
     expect(files.removeFor).toHaveBeenCalledWith([
@@ -130,8 +142,8 @@ describe('AdminUsersService', () => {
     ]);
     expect(result).toMatchObject({ id: 2, deleted: true, prompts: 2, filesRemoved: 2 });
     expect(events).toEqual([
-      { type: 'suggestion.removed', userId: 2, id: 11 },
-      { type: 'suggestion.removed', userId: 2, id: 12 },
+      { type: 'suggestion.removed', userId: 2, suggestionId: 11 },
+      { type: 'suggestion.removed', userId: 2, suggestionId: 12 },
     ]);
   });
 

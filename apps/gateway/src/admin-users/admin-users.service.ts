@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { LiveEventsService } from '../live/live-events.service.js';
-import { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
+import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
+import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { UserFilesService } from './user-files.service.js';
@@ -20,9 +20,9 @@ export const USERS_PAGE_SIZE = 50;
 export class AdminUsersService {
   constructor(
     private readonly users: UsersRepository,
-    private readonly suggestions: SuggestionsRepository,
+    private readonly suggestions: SuggestionQueries,
+    private readonly lifecycle: SuggestionLifecycle,
     private readonly files: UserFilesService,
-    private readonly live: LiveEventsService,
   ) {}
 
   async page(requested: number, search: string, viewer: UserEntity): Promise<UsersPageView> {
@@ -66,10 +66,7 @@ export class AdminUsersService {
     const user = await this.otherUser(id, admin, 'ban');
     // Banned first: from here on a new submission is refused, so nothing slips in behind the denials.
     await this.users.setBanned(id, true);
-    const denied = await this.suggestions.denyPendingOfUser(id, admin.id);
-    for (const promptId of denied) {
-      this.live.emit({ type: 'suggestion.status', userId: id, id: promptId, status: 'denied' });
-    }
+    const denied = (await this.lifecycle.denyAllPendingOf(id, admin.id)).map((row) => row.suggestionId);
     const waiting = denied.length === 1 ? '1 waiting prompt was' : `${denied.length} waiting prompts were`;
     return {
       id,
@@ -89,7 +86,7 @@ export class AdminUsersService {
   /** What the confirmation page shows before anything is deleted. */
   async deletionPreview(id: number, admin: UserEntity): Promise<DeletionPreview> {
     const user = await this.otherUser(id, admin, 'delete');
-    const prompts = await this.suggestions.listIdsAndImageFilesOfUser(id);
+    const prompts = await this.suggestions.listIdsAndFilesOfUser(id);
     return {
       user: { id: user.id, colourName: user.colourName, colourHex: user.colourHex, role: user.role },
       prompts: prompts.length,
@@ -113,10 +110,13 @@ export class AdminUsersService {
       );
     }
     // Listed before the rows go, since the rows are what record which files are theirs.
-    const prompts = await this.suggestions.listIdsAndImageFilesOfUser(id);
+    const prompts = await this.suggestions.listIdsAndFilesOfUser(id);
     if (!(await this.users.deleteById(id))) throw new NotFoundException(`There is no user #${id}.`);
     const filesRemoved = await this.files.removeFor(prompts);
-    for (const prompt of prompts) this.live.emit({ type: 'suggestion.removed', userId: id, id: prompt.id });
+    this.lifecycle.removedWithAuthor(
+      id,
+      prompts.map((prompt) => prompt.id),
+    );
     const count = prompts.length === 1 ? '1 prompt' : `${prompts.length} prompts`;
     return {
       id,

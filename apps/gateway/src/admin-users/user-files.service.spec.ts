@@ -34,10 +34,10 @@ describe('UserFilesService', () => {
   it("removes the guest's own picture from UPLOAD_DIR, also for a prompt never rendered", async () => {
     writeFileSync(join(uploads, '13.png'), 'picture');
     writeFileSync(join(uploads, '14.png'), 'someone else');
-    expect(await files.removeFor([{ id: 13, imageFile: null, initImageFile: '13.png' }])).toBe(1);
+    expect(await files.removeFor([{ id: 13, imageFile: null, pictureFile: '13.png' }])).toBe(1);
     expect(existsSync(join(uploads, '13.png'))).toBe(false);
     expect(existsSync(join(uploads, '14.png'))).toBe(true);
-    expect(await files.removeFor([{ id: 15, imageFile: null, initImageFile: '../output/x.png' }])).toBe(0);
+    expect(await files.removeFor([{ id: 15, imageFile: null, pictureFile: '../output/x.png' }])).toBe(0);
   });
 
   it('leaves prompts without a recorded image alone, and files already gone are fine', async () => {

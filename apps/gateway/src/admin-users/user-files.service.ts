@@ -7,10 +7,10 @@ import { GatewayConfig } from '../config/gateway.config.js';
  * What a deleted prompt may have left: its recorded image and the `<id>.json` beside it in OUTPUT_DIR, and
  * the guest's own picture (img2img) in UPLOAD_DIR.
  */
-export interface StoredPromptFiles {
+export interface StoredSuggestionFiles {
   id: number;
   imageFile: string | null;
-  initImageFile?: string | null;
+  pictureFile?: string | null;
 }
 
 /** Removes a deleted user's files from OUTPUT_DIR and UPLOAD_DIR, and nothing outside them. */
@@ -21,13 +21,13 @@ export class UserFilesService {
   constructor(private readonly config: GatewayConfig) {}
 
   /** Only prompts that recorded an image have files; returns how many files were actually removed. */
-  async removeFor(prompts: StoredPromptFiles[]): Promise<number> {
+  async removeFor(prompts: StoredSuggestionFiles[]): Promise<number> {
     let removed = 0;
     for (const prompt of prompts) {
       const wanted: [dir: string, name: string][] = [];
       if (prompt.imageFile)
         wanted.push([this.config.outputDir, prompt.imageFile], [this.config.outputDir, `${prompt.id}.json`]);
-      if (prompt.initImageFile) wanted.push([this.config.uploadDir, prompt.initImageFile]);
+      if (prompt.pictureFile) wanted.push([this.config.uploadDir, prompt.pictureFile]);
       for (const [dir, name] of wanted) {
         const path = insideDir(dir, name);
         if (!path) {

@@ -57,7 +57,7 @@ export class AdminController {
       guestUrl: string;
     }
   > {
-    const [moderation, panel] = await Promise.all([this.moderation.page(page), this.panel.snapshot()]);
+    const [moderation, panel] = await Promise.all([this.moderation.page(page), this.panel.current()]);
     return {
       title: 'Moderation',
       isStaff: true,
@@ -82,7 +82,7 @@ export class AdminController {
   ): Promise<void> {
     const model =
       part === AdminFragment.Renderer
-        ? { panel: await this.panel.snapshot() }
+        ? { panel: await this.panel.current() }
         : await this.moderation.page(page);
     res.render(`fragments/admin-${part}`, { ...model, layout: false });
   }

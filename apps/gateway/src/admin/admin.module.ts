@@ -6,7 +6,6 @@ import { RendererModule } from '../renderer/renderer.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
 import { SuggestionsModule } from '../suggestions/suggestions.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { LiveController } from '../live/live.controller.js';
 import { AdminController } from './admin.controller.js';
 import { RendererPanelController } from './renderer-panel.controller.js';
 import { RendererPanelService } from './renderer-panel.service.js';
@@ -26,8 +25,8 @@ import { ModerationService } from './moderation.service.js';
     SuggestionsModule,
     UsersModule,
   ],
-  controllers: [AdminController, RendererPanelController, LiveController],
+  controllers: [AdminController, RendererPanelController],
   providers: [ClaimTokensRepository, ClaimService, ModerationService, RendererPanelService, GuestLinkService],
-  exports: [ClaimService, ModerationService],
+  exports: [ClaimService, ModerationService, RendererPanelService],
 })
 export class AdminModule {}

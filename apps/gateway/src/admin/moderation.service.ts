@@ -1,11 +1,11 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { SUGGESTION_STATUSES, type SuggestionStatus } from '../suggestions/suggestion.entity.js';
-import { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
-import type { UserEntity } from '../users/user.entity.js';
+import { Injectable } from '@nestjs/common';
 import { toColourView } from '../home/home.service.js';
-import { LiveEventsService } from '../live/live-events.service.js';
-import { RendererLinkService } from '../renderer/renderer-link.service.js';
 import { SettingsService } from '../settings/settings.service.js';
+import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
+import { refusal } from '../suggestions/transition-refusal.js';
+import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
+import { SUGGESTION_STATUSES, type SuggestionStatus } from '../suggestions/suggestion.entity.js';
+import type { UserEntity } from '../users/user.entity.js';
 
 export const MODERATION_PAGE_SIZE = 50;
 
@@ -35,9 +35,8 @@ export interface ModerationPage {
 @Injectable()
 export class ModerationService {
   constructor(
-    private readonly suggestions: SuggestionsRepository,
-    private readonly renderer: RendererLinkService,
-    private readonly live: LiveEventsService,
+    private readonly suggestions: SuggestionQueries,
+    private readonly lifecycle: SuggestionLifecycle,
     private readonly settings: SettingsService,
   ) {}
 
@@ -67,15 +66,13 @@ export class ModerationService {
     };
   }
 
+  /** The one decide path, for the admin page and the API alike. */
   async decide(id: number, decision: 'approved' | 'denied', moderator: UserEntity): Promise<Decision> {
-    const decided = await this.suggestions.decide(id, decision, moderator.id);
-    const existing = await this.suggestions.findById(id);
-    if (decided && existing) {
-      if (decision === 'approved') this.renderer.nudge();
-      this.live.emit({ type: 'suggestion.status', userId: existing.userId, id, status: decision });
-      return { id, status: decision };
-    }
-    if (!existing) throw new NotFoundException(`There is no prompt #${id}.`);
-    throw new ConflictException(`Prompt #${id} was already decided (${existing.status}).`);
+    const result =
+      decision === 'approved'
+        ? await this.lifecycle.approve(id, moderator.id)
+        : await this.lifecycle.deny(id, moderator.id);
+    if (result.ok) return { id, status: decision };
+    throw refusal(result, (status) => `Prompt #${id} was already decided (${status}).`);
   }
 }

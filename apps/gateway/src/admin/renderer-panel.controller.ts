@@ -13,7 +13,7 @@ export class RendererPanelController {
 
   @Get()
   snapshot(): Promise<RendererPanel> {
-    return this.panel.snapshot();
+    return this.panel.current();
   }
 
   @Post('pause')

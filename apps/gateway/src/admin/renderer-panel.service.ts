@@ -1,20 +1,28 @@
 import {
-  ConflictException,
   Injectable,
-  NotFoundException,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { RendererPattern } from '#contracts';
+import type { Subscription } from 'rxjs';
 import { LiveEventsService } from '../live/live-events.service.js';
-import { RendererClient, RendererUnavailableError } from '../renderer/renderer.client.js';
-import { RendererLinkService } from '../renderer/renderer-link.service.js';
+import { RendererClient, RendererError } from '../renderer/renderer.client.js';
+import { RendererLink } from '../renderer/renderer-link.service.js';
+import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
+import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
-import { SuggestionsRepository, UNFINISHED_STATUSES } from '../suggestions/suggestions.repository.js';
+import { UNFINISHED_STATUSES } from '../suggestions/suggestions.repository.js';
+import { refusal } from '../suggestions/transition-refusal.js';
 
 const RECENT = 8;
+/** A watched panel is recomputed at most this often, however busy the party. */
+const MIN_INTERVAL_MS = 500;
 
 export interface RendererPanel {
   link: string;
+  /** Why the link is not up, in words. */
+  linkProblem: string | null;
   backend: string | null;
   backendDescription: string;
   preview: boolean;
@@ -24,7 +32,7 @@ export interface RendererPanel {
   waitingForSd: boolean;
   queueLength: number;
   current: {
-    promptId: number;
+    suggestionId: number;
     prompt: string | null;
     percent: number;
     etaSeconds: number | null;
@@ -36,27 +44,146 @@ export interface RendererPanel {
   counts: Record<SuggestionStatus, number>;
 }
 
-/** What the host sees of the renderer and the controls they have over it. */
+/**
+ * What the host sees of the renderer, and the controls they have over it. The snapshot is computed once
+ * and shared by every open staff page: while pages watch it, it is recomputed (at most every 500 ms) when
+ * the link or a suggestion changes, and a `renderer.status` hint goes out only when it really changed;
+ * with nobody watching it is computed on demand.
+ */
 @Injectable()
-export class RendererPanelService {
+export class RendererPanelService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private snapshot: RendererPanel | null = null;
+  private fingerprint = '';
+  private computing: Promise<RendererPanel> | null = null;
+  private dirty = true;
+  private watchers = 0;
+  private scheduled: NodeJS.Timeout | null = null;
+  private lastComputedAt = 0;
+  private subscription?: Subscription;
+
   constructor(
-    private readonly link: RendererLinkService,
+    private readonly link: RendererLink,
     private readonly client: RendererClient,
-    private readonly suggestions: SuggestionsRepository,
+    private readonly queries: SuggestionQueries,
+    private readonly lifecycle: SuggestionLifecycle,
     private readonly live: LiveEventsService,
   ) {}
 
-  async snapshot(): Promise<RendererPanel> {
-    const { state, status } = this.link.link;
-    const [waiting, failed, recent, counts] = await Promise.all([
-      this.suggestions.listForDispatch(['approved', 'queued'], 0, RECENT),
-      this.suggestions.listRecentFailed(RECENT),
-      this.suggestions.listRecentRendered(RECENT),
-      this.suggestions.countByStatus(),
+  onApplicationBootstrap(): void {
+    this.link.onChange(() => this.invalidate());
+    this.subscription = this.live.suggestions().subscribe(() => this.invalidate());
+  }
+
+  onApplicationShutdown(): void {
+    this.subscription?.unsubscribe();
+    if (this.scheduled) clearTimeout(this.scheduled);
+  }
+
+  /** The current snapshot: the shared one when fresh, else computed now (once, for all who ask). */
+  current(): Promise<RendererPanel> {
+    if (this.snapshot && !this.dirty) return Promise.resolve(this.snapshot);
+    return this.compute();
+  }
+
+  /** A staff page opened its event stream; the returned function closes it. */
+  watch(): () => void {
+    this.watchers++;
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
+      this.watchers--;
+    };
+  }
+
+  async setPaused(paused: boolean): Promise<{ paused: boolean }> {
+    try {
+      const reply = await this.client.send(paused ? RendererPattern.Pause : RendererPattern.Resume, {});
+      this.invalidate();
+      return reply;
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  /** A failed suggestion goes back to approved; the dispatcher sends it again. */
+  async retry(id: number): Promise<{ id: number; status: SuggestionStatus }> {
+    const result = await this.lifecycle.retry(id);
+    if (!result.ok) {
+      throw refusal(result, (status) => `Prompt #${id} has not failed (${status}); only failed prompts can be retried.`);
+    }
+    return { id, status: 'approved' };
+  }
+
+  /** Cancels a suggestion that is approved but not rendered yet; it is recorded as failed, so it can be retried. */
+  async cancel(id: number): Promise<{ id: number; status: SuggestionStatus }> {
+    const existing = await this.queries.findById(id);
+    const notWaiting = (status: SuggestionStatus) =>
+      `Prompt #${id} is ${status}; only a prompt waiting to render can be cancelled.`;
+    if (!existing) throw refusal({ ok: false, suggestionId: id, reason: 'not-found' }, notWaiting);
+    if (!(UNFINISHED_STATUSES as readonly string[]).includes(existing.status)) {
+      throw refusal({ ok: false, suggestionId: id, reason: 'wrong-status', status: existing.status }, notWaiting);
+    }
+    if (existing.status !== 'approved') {
+      try {
+        await this.client.send(RendererPattern.Cancel, { suggestionId: id });
+      } catch (error) {
+        throw unavailable(error);
+      }
+    }
+    const result = await this.lifecycle.cancel(id);
+    if (!result.ok) {
+      throw refusal(result, () => `Prompt #${id} finished before it could be cancelled.`);
+    }
+    return { id, status: 'failed' };
+  }
+
+  private invalidate(): void {
+    this.dirty = true;
+    if (this.watchers === 0 || this.scheduled) return;
+    const wait = Math.max(0, this.lastComputedAt + MIN_INTERVAL_MS - Date.now());
+    this.scheduled = setTimeout(() => {
+      this.scheduled = null;
+      void this.compute().catch(() => undefined);
+    }, wait);
+  }
+
+  private compute(): Promise<RendererPanel> {
+    if (this.computing) return this.computing;
+    this.dirty = false;
+    this.lastComputedAt = Date.now();
+    this.computing = this.build()
+      .then((snapshot) => {
+        this.snapshot = snapshot;
+        const fingerprint = JSON.stringify(snapshot);
+        if (fingerprint !== this.fingerprint) {
+          this.fingerprint = fingerprint;
+          this.live.emit({ type: 'renderer.status' });
+        }
+        return snapshot;
+      })
+      .catch((error: unknown) => {
+        this.dirty = true;
+        throw error;
+      })
+      .finally(() => {
+        this.computing = null;
+      });
+    return this.computing;
+  }
+
+  private async build(): Promise<RendererPanel> {
+    const { state, status, problem } = this.link.view;
+    const [waiting, failed, recent, counts, current] = await Promise.all([
+      this.queries.listForDispatch(['approved', 'queued'], 0, RECENT),
+      this.queries.listRecentFailed(RECENT),
+      this.queries.listRecentRendered(RECENT),
+      this.queries.countByStatus(),
+      status?.current ? this.queries.findById(status.current.suggestionId) : null,
     ]);
-    const current = status?.current ? await this.suggestions.findById(status.current.promptId) : null;
     return {
       link: state,
+      linkProblem: problem,
       backend: status?.backend ?? null,
       backendDescription: status?.backendDescription ?? 'Renderer not connected',
       preview: status?.backend === 'preview',
@@ -67,7 +194,7 @@ export class RendererPanelService {
       queueLength: status?.queueLength ?? 0,
       current: status?.current
         ? {
-            promptId: status.current.promptId,
+            suggestionId: status.current.suggestionId,
             prompt: current?.prompt ?? null,
             percent: Math.round(status.current.percent),
             etaSeconds: status.current.etaSeconds === null ? null : Math.round(status.current.etaSeconds),
@@ -80,65 +207,9 @@ export class RendererPanelService {
       counts,
     };
   }
-
-  async setPaused(paused: boolean): Promise<{ paused: boolean }> {
-    try {
-      const reply = await this.client.send(paused ? RendererPattern.Pause : RendererPattern.Resume, {});
-      this.live.emit({ type: 'renderer.status', userId: null });
-      return reply;
-    } catch (error) {
-      throw unavailable(error);
-    }
-  }
-
-  /** A failed prompt goes back into the queue. */
-  async retry(id: number): Promise<{ id: number; status: SuggestionStatus }> {
-    if (!(await this.suggestions.retryFailed(id))) {
-      const existing = await this.suggestions.findById(id);
-      if (!existing) throw new NotFoundException(`There is no prompt #${id}.`);
-      throw new ConflictException(
-        `Prompt #${id} has not failed (${existing.status}); only failed prompts can be retried.`,
-      );
-    }
-    const suggestion = await this.suggestions.findById(id);
-    this.live.emit({ type: 'suggestion.status', userId: suggestion?.userId ?? null, id, status: 'approved' });
-    this.link.nudge();
-    return { id, status: 'approved' };
-  }
-
-  /** Cancels a prompt that is approved but not rendered yet; it is recorded as failed, so it can be retried. */
-  async cancel(id: number): Promise<{ id: number; status: SuggestionStatus }> {
-    const existing = await this.suggestions.findById(id);
-    if (!existing) throw new NotFoundException(`There is no prompt #${id}.`);
-    if (!UNFINISHED_STATUSES.includes(existing.status)) {
-      throw new ConflictException(
-        `Prompt #${id} is ${existing.status}; only a prompt waiting to render can be cancelled.`,
-      );
-    }
-    if (existing.status !== 'approved') {
-      try {
-        await this.client.send(RendererPattern.Cancel, { promptId: id });
-      } catch (error) {
-        throw unavailable(error);
-      }
-    }
-    if (!(await this.suggestions.markFailed(id, 'Cancelled by the host'))) {
-      throw new ConflictException(`Prompt #${id} finished before it could be cancelled.`);
-    }
-    this.live.emit({
-      type: 'suggestion.status',
-      userId: existing.userId,
-      id,
-      status: 'failed',
-      reason: 'Cancelled by the host',
-    });
-    return { id, status: 'failed' };
-  }
 }
 
 function unavailable(error: unknown): ServiceUnavailableException {
-  const detail = error instanceof RendererUnavailableError ? '' : ` (${String(error)})`;
-  return new ServiceUnavailableException(
-    `The renderer is not reachable right now${detail}. Try again in a moment.`,
-  );
+  const detail = error instanceof RendererError ? error.message : String(error);
+  return new ServiceUnavailableException(`${detail} Try again in a moment.`);
 }

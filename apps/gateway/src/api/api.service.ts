@@ -4,7 +4,7 @@ import { RevealService } from '../gallery/reveal.service.js';
 import type { CreateSuggestionDto } from '../suggestions/dto/create-suggestion.dto.js';
 import type { SuggestionEntity, SuggestionStatus } from '../suggestions/suggestion.entity.js';
 import { toSuggestionView } from '../suggestions/suggestion.view.js';
-import { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import { SuggestionsService } from '../suggestions/suggestions.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
@@ -23,7 +23,7 @@ const DEFAULT_PAGE_SIZE = 50;
 export class ApiService {
   constructor(
     private readonly users: UsersRepository,
-    private readonly suggestions: SuggestionsRepository,
+    private readonly suggestions: SuggestionQueries,
     private readonly submissions: SuggestionsService,
     private readonly reveal: RevealService,
   ) {}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { SerialWriter } from '../database/serial-writer.js';
-import { toSqliteDate } from '../users/users.repository.js';
+import { toSqliteDate } from '../database/sql.service.js';
 import { AdminDeviceEntity } from './admin-device.entity.js';
 
 @Injectable()

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { GatewayConfig } from '../config/gateway.config.js';
 import { buildDataSourceOptions } from './data-source.js';
 import { SerialWriter } from './serial-writer.js';
+import { Sql } from './sql.service.js';
 
 @Global()
 @Module({
@@ -13,8 +14,8 @@ import { SerialWriter } from './serial-writer.js';
       useFactory: (config: GatewayConfig) => buildDataSourceOptions(config.databasePath),
     }),
   ],
-  providers: [SerialWriter],
-  exports: [SerialWriter],
+  providers: [SerialWriter, Sql],
+  exports: [SerialWriter, Sql],
 })
 export class DatabaseModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readZip } from '../../../../test/support/zip-reader.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import type { SuggestionEntity, SuggestionStatus } from '../suggestions/suggestion.entity.js';
-import type { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
+import type { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { EXPORT_BATCH_SIZE, ExportService } from './export.service.js';
 
@@ -30,8 +30,9 @@ function row(id: number, status: SuggestionStatus, imageFile: string | null = nu
     renderedAt: status === 'rendered' ? new Date('2026-01-01T20:02:00Z') : null,
     failedAt: null,
     failureReason: null,
+    decisionReason: null,
     seed: status === 'rendered' ? 42 : null,
-    initImageFile: null,
+    pictureFile: null,
     imageFile,
   };
 }
@@ -44,7 +45,7 @@ function repositoryOf(rows: SuggestionEntity[]) {
       calls.push({ afterId, limit });
       return rows.filter((r) => r.id > afterId).slice(0, limit);
     },
-  } as unknown as SuggestionsRepository;
+  } as unknown as SuggestionQueries;
   return { repository, calls };
 }
 

@@ -6,7 +6,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import archiver, { type Archiver, type ZipEntryData } from 'archiver';
 import { GatewayConfig } from '../config/gateway.config.js';
 import type { SuggestionEntity, SuggestionStatus } from '../suggestions/suggestion.entity.js';
-import { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import { csvRow } from './csv.js';
 import { hasServableImage, metadataFileName, resolveImagePath } from './image-files.js';
 
@@ -58,7 +58,7 @@ export class ExportService {
   private readonly logger = new Logger('Export');
 
   constructor(
-    private readonly suggestions: SuggestionsRepository,
+    private readonly suggestions: SuggestionQueries,
     private readonly config: GatewayConfig,
   ) {}
 

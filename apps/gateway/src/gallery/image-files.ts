@@ -19,9 +19,9 @@ export function isImageFileName(fileName: string): boolean {
 }
 
 /** Only a rendered prompt with an image on record is ever shown, served or exported. */
-export function hasServableImage(
-  suggestion: Pick<SuggestionEntity, 'status' | 'imageFile'>,
-): suggestion is Pick<SuggestionEntity, 'status'> & { imageFile: string } {
+export function hasServableImage<T extends Pick<SuggestionEntity, 'status' | 'imageFile'>>(
+  suggestion: T,
+): suggestion is T & { imageFile: string } {
   return (
     suggestion.status === 'rendered' && suggestion.imageFile !== null && isImageFileName(suggestion.imageFile)
   );

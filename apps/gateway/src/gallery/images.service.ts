@@ -8,7 +8,7 @@ import { FingerprintService } from '../identity/fingerprint.service.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import type { SuggestionEntity } from '../suggestions/suggestion.entity.js';
-import { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import { downloadName, hasServableImage, imageContentType, resolveImagePath } from './image-files.js';
 
 export interface OpenedImage {
@@ -27,7 +27,7 @@ export class ImagesService {
   private readonly logger = new Logger('Images');
 
   constructor(
-    private readonly suggestions: SuggestionsRepository,
+    private readonly suggestions: SuggestionQueries,
     private readonly settings: SettingsService,
     private readonly identity: IdentityService,
     private readonly devices: AdminDevicesRepository,

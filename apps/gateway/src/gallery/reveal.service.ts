@@ -17,7 +17,7 @@ export class RevealService {
   async setRevealed(revealed: boolean): Promise<{ revealed: boolean }> {
     const settings = await this.settings.update({ revealed });
     // Every open guest page hears it and shows (or hides) its images.
-    this.live.emit({ type: 'settings.updated', userId: null });
+    this.live.emit({ type: 'settings.updated' });
     return { revealed: settings.revealed };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { toColourView, type ColourView } from '../home/home.service.js';
-import { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import { hasServableImage } from './image-files.js';
 
 /** How many slides the show page carries; the page fetches the rest from the slides endpoint. */
@@ -25,7 +25,7 @@ export interface SlidesPage {
 /** The show's slides: only rendered images of approved prompts, in submission order. */
 @Injectable()
 export class ShowService {
-  constructor(private readonly suggestions: SuggestionsRepository) {}
+  constructor(private readonly suggestions: SuggestionQueries) {}
 
   async slidesAfter(afterId: number, limit = SLIDES_PAGE_SIZE): Promise<SlidesPage> {
     const rows = await this.suggestions.listRenderedWithAuthors(Math.max(0, afterId), limit + 1);

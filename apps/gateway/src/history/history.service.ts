@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RevealService } from '../gallery/reveal.service.js';
 import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
-import { SuggestionsRepository } from '../suggestions/suggestions.repository.js';
+import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import type { UserEntity } from '../users/user.entity.js';
 
 export const HISTORY_TABS = ['pending', 'approved', 'denied', 'rendered'] as const;
@@ -50,7 +50,7 @@ export interface HistoryPage {
 @Injectable()
 export class HistoryService {
   constructor(
-    private readonly suggestions: SuggestionsRepository,
+    private readonly suggestions: SuggestionQueries,
     private readonly reveal: RevealService,
   ) {}
 

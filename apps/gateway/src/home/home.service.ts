@@ -4,7 +4,7 @@ import type { AppRequest } from '../common/app-request.js';
 import { hasServableImage } from '../gallery/image-files.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { SettingsService } from '../settings/settings.service.js';
-import { PROMPT_MAX_LENGTH } from '../suggestions/dto/create-suggestion.dto.js';
+import { PROMPT_LIMITS } from '#contracts';
 import { toSuggestionView } from '../suggestions/suggestion.view.js';
 import { SuggestionsService } from '../suggestions/suggestions.service.js';
 import type { UserEntity } from '../users/user.entity.js';
@@ -64,7 +64,7 @@ export class HomeService {
         inviteOnlyMessage: INVITE_ONLY_MESSAGE,
         canSubmit: settings.submissionsOpen && !user.banned && maySubmit(settings.accessMode, user),
         sizes: settings.allowedSizes.map((value) => ({ value, selected: value === defaultSize })),
-        promptMax: PROMPT_MAX_LENGTH,
+        promptMax: PROMPT_LIMITS.maxLength,
         prompts: own.map((suggestion) => ({
           ...toSuggestionView(suggestion),
           // After the reveal a guest sees their own images; /images/:id checks the same rule again.

@@ -1,27 +1,18 @@
 import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
 
-/** What changed, as pages need to hear it. Every event names the guest it concerns, for per-guest streams. */
+/**
+ * What changed, as hints: a type and ids (and, for a status change, the new status word). Pages fetch
+ * what they show through the same partials as a full page load. Suggestion events name their author, so
+ * each guest's stream carries only their own.
+ */
+export type SuggestionEvent =
+  | { type: 'suggestion.created'; suggestionId: number; userId: number }
+  | { type: 'suggestion.status'; suggestionId: number; userId: number; status: SuggestionStatus }
+  | { type: 'suggestion.removed'; suggestionId: number; userId: number };
+
 export type LiveEvent =
-  | {
-      type: 'suggestion.created';
-      userId: number;
-      suggestion: {
-        id: number;
-        prompt: string;
-        width: number;
-        height: number;
-        status: SuggestionStatus;
-        submittedAt: string;
-        author: { id: number; colourName: string; colourHex: string };
-      };
-    }
-  | {
-      type: 'suggestion.status';
-      userId: number | null;
-      id: number;
-      status: SuggestionStatus;
-      reason?: string | null;
-    }
-  | { type: 'suggestion.removed'; userId: number | null; id: number }
-  | { type: 'renderer.status'; userId: null }
-  | { type: 'settings.updated'; userId: null };
+  | SuggestionEvent
+  /** The renderer panel's snapshot changed. */
+  | { type: 'renderer.status' }
+  /** A setting every guest sees changed (the reveal, sizes, submissions open). */
+  | { type: 'settings.updated' };

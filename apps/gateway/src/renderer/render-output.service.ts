@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { RenderResult } from '#contracts';
@@ -41,6 +41,12 @@ export class RenderOutputService {
       Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`),
     );
     return imageFile;
+  }
+
+  /** Takes back what store() wrote, when the suggestion turned out to be gone. */
+  async remove(id: number, imageFile: string): Promise<void> {
+    await rm(join(this.config.outputDir, imageFile), { force: true });
+    await rm(join(this.config.outputDir, `${id}.json`), { force: true });
   }
 
   private async writeAtomically(name: string, data: Buffer): Promise<void> {

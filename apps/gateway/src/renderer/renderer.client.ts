@@ -6,20 +6,46 @@ import {
   RENDERER_MAX_FRAME_BYTES,
   RENDERER_TOKEN_METADATA_KEY,
   RendererContract,
+  RendererErrorReplySchema,
+  type RendererErrorCode,
   type RendererPattern,
   type RendererReply,
   type RendererRequest,
 } from '#contracts';
-import { firstValueFrom, timeout, type Subscription } from 'rxjs';
+import { firstValueFrom, timeout, TimeoutError, type Subscription } from 'rxjs';
 import { GatewayConfig } from '../config/gateway.config.js';
 
-export class RendererUnavailableError extends Error {}
+/** Why a message to the renderer did not get a usable reply. */
+export abstract class RendererError extends Error {
+  abstract readonly kind: 'unreachable' | 'refused' | 'protocol';
+}
+
+/** No answer: not listening, the link dropped, or the reply did not come in time. Retry later. */
+export class RendererUnreachableError extends RendererError {
+  readonly kind = 'unreachable';
+}
+
+/** The renderer answered with an error of the contract (a wrong token, a payload it does not accept). */
+export class RendererRefusedError extends RendererError {
+  readonly kind = 'refused';
+  constructor(
+    readonly code: RendererErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The renderer answered with something the contract does not describe (two versions that do not match). */
+export class RendererProtocolError extends RendererError {
+  readonly kind = 'protocol';
+}
 
 /**
  * The only code that touches the ClientProxy: it adds the shared token to every packet, a timeout to
- * every send (Nest's send has none), validates replies against the contract, and tells its listeners
- * when the TCP link drops, because a dropped link may mean a restarted renderer with an empty queue.
- * Keeping the transport behind this class lets it be swapped later (several renderers via a broker).
+ * every send (Nest's send has none), validates replies against the contract, maps failures to the errors
+ * above, and tells its listeners when the TCP link drops, because a dropped link may mean a restarted
+ * renderer with an empty queue. Keeping the transport behind this class lets it be swapped later.
  */
 @Injectable()
 export class RendererClient implements OnModuleDestroy {
@@ -66,20 +92,36 @@ export class RendererClient implements OnModuleDestroy {
       await this.proxy.connect();
       reply = await firstValueFrom(this.proxy.send(pattern, payload).pipe(timeout({ first: timeoutMs })));
     } catch (error) {
-      throw new RendererUnavailableError(`renderer ${pattern} failed: ${describe(error)}`);
+      throw toRendererError(pattern, error, timeoutMs);
     }
     const parsed = replySchema.safeParse(reply);
     if (!parsed.success) {
       this.logger.error(`renderer sent a malformed ${pattern} reply: ${parsed.error.issues[0]?.message}`);
-      throw new RendererUnavailableError(`renderer sent a malformed ${pattern} reply`);
+      throw new RendererProtocolError(`The renderer sent a malformed ${pattern} reply.`);
     }
     return parsed.data as RendererReply<P>;
   }
 
   onModuleDestroy(): void {
     this.statusSubscription.unsubscribe();
-    this.proxy.close();
+    void this.proxy.close();
   }
+}
+
+/** An error reply of the contract is the renderer speaking; anything else means it could not be reached. */
+export function toRendererError(pattern: string, error: unknown, timeoutMs: number): RendererError {
+  const reply = RendererErrorReplySchema.safeParse(error);
+  if (reply.success) {
+    const advice =
+      reply.data.code === 'UNAUTHORIZED'
+        ? ' The gateway and the renderer do not share the same RENDERER_TOKEN.'
+        : '';
+    return new RendererRefusedError(reply.data.code, `The renderer refused ${pattern}: ${reply.data.message}.${advice}`);
+  }
+  if (error instanceof TimeoutError) {
+    return new RendererUnreachableError(`The renderer did not answer ${pattern} within ${timeoutMs} ms.`);
+  }
+  return new RendererUnreachableError(`The renderer is not reachable (${describe(error)}).`);
 }
 
 function describe(error: unknown): string {

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { UserEntity } from '../users/user.entity.js';
 
 export const SUGGESTION_STATUSES = [
@@ -12,7 +12,10 @@ export const SUGGESTION_STATUSES = [
 ] as const;
 export type SuggestionStatus = (typeof SUGGESTION_STATUSES)[number];
 
-/** A guest's prompt and its whole life; every transition keeps its own time. */
+/**
+ * What a guest sends (its text is the prompt) and its whole life; every transition keeps its own time.
+ * Only SuggestionLifecycle changes `status`.
+ */
 @Entity('suggestions')
 @Index('idx_suggestions_status_id', ['status', 'id'])
 @Index('idx_suggestions_user_id', ['userId', 'id'])
@@ -25,7 +28,7 @@ export class SuggestionEntity {
 
   @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id' })
-  user?: UserEntity;
+  user?: Relation<UserEntity>;
 
   @Column({ type: 'text' })
   prompt: string;
@@ -50,7 +53,7 @@ export class SuggestionEntity {
 
   @ManyToOne(() => UserEntity, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'decided_by_id' })
-  decidedBy?: UserEntity | null;
+  decidedBy?: Relation<UserEntity> | null;
 
   @Column({ name: 'queued_at', type: 'datetime', nullable: true })
   queuedAt: Date | null;
@@ -67,12 +70,16 @@ export class SuggestionEntity {
   @Column({ name: 'failure_reason', type: 'text', nullable: true })
   failureReason: string | null;
 
+  /** Why a suggestion was denied when it was not a moderator's plain Deny (e.g. its author was banned). */
+  @Column({ name: 'decision_reason', type: 'text', nullable: true })
+  decisionReason: string | null;
+
   @Column({ type: 'integer', nullable: true })
   seed: number | null;
 
   /** The guest's picture for img2img, already resized, stored outside any public folder (UPLOAD_DIR). */
-  @Column({ name: 'init_image_file', type: 'text', nullable: true })
-  initImageFile: string | null;
+  @Column({ name: 'picture_file', type: 'text', nullable: true })
+  pictureFile: string | null;
 
   /** File name inside OUTPUT_DIR, set once the image is on disk. */
   @Column({ name: 'image_file', type: 'text', nullable: true })

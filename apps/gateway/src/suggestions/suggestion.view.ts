@@ -1,16 +1,23 @@
-import type { SuggestionEntity } from './suggestion.entity.js';
+import type { SuggestionStatus } from './suggestion.entity.js';
 
-/** What a guest or API client sees of a prompt: never the entity itself. */
+/** What a guest or API client sees of a suggestion: never the entity itself. */
 export interface SuggestionView {
   id: number;
   prompt: string;
   width: number;
   height: number;
-  status: SuggestionEntity['status'];
+  status: SuggestionStatus;
   submittedAt: string;
 }
 
-export function toSuggestionView(suggestion: SuggestionEntity): SuggestionView {
+export function toSuggestionView(suggestion: {
+  id: number;
+  prompt: string;
+  width: number;
+  height: number;
+  status: SuggestionStatus;
+  submittedAt: Date;
+}): SuggestionView {
   return {
     id: suggestion.id,
     prompt: suggestion.prompt,

@@ -7,7 +7,7 @@ import { prefersHtml } from '../common/respond.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { CreateSuggestionDto } from './dto/create-suggestion.dto.js';
 import { SubmissionThrottleGuard } from './submission-throttle.guard.js';
-import { toSuggestionView, type SuggestionView } from './suggestion.view.js';
+import type { SuggestionView } from './suggestion.view.js';
 import { SuggestionsService } from './suggestions.service.js';
 
 @Controller('prompts')
@@ -26,7 +26,7 @@ export class SuggestionsController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<SuggestionView | void> {
     const suggestion = await this.suggestions.submit(user, input, picture?.buffer);
-    if (!prefersHtml(req)) return toSuggestionView(suggestion);
+    if (!prefersHtml(req)) return suggestion;
     await setFlash(req, 'Sent! Your prompt is waiting for the host.');
     res.redirect(303, '/#your-prompts');
   }

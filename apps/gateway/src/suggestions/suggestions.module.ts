@@ -1,16 +1,23 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ImagePromptsModule } from '../image-prompts/image-prompts.module.js';
+import { PicturesModule } from '../pictures/pictures.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
+import { SuggestionLifecycle } from './suggestion-lifecycle.service.js';
+import { SuggestionQueries } from './suggestion-queries.repository.js';
 import { SuggestionEntity } from './suggestion.entity.js';
 import { SuggestionsController } from './suggestions.controller.js';
 import { SuggestionsRepository } from './suggestions.repository.js';
 import { SuggestionsService } from './suggestions.service.js';
 
+/**
+ * Suggestions (what guests send; "prompts" on pages and public routes): sending them, reading them, and
+ * their lifecycle, the only code that changes their status. The repository of lifecycle statements is
+ * not exported: nothing else writes a suggestion.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([SuggestionEntity]), SettingsModule, ImagePromptsModule],
+  imports: [TypeOrmModule.forFeature([SuggestionEntity]), SettingsModule, PicturesModule],
   controllers: [SuggestionsController],
-  providers: [SuggestionsRepository, SuggestionsService],
-  exports: [SuggestionsRepository, SuggestionsService],
+  providers: [SuggestionsRepository, SuggestionLifecycle, SuggestionQueries, SuggestionsService],
+  exports: [SuggestionLifecycle, SuggestionQueries, SuggestionsService],
 })
 export class SuggestionsModule {}

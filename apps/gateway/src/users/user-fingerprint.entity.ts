@@ -1,4 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
 import { UserEntity } from './user.entity.js';
 
 /**
@@ -16,7 +16,7 @@ export class UserFingerprintEntity {
 
   @ManyToOne(() => UserEntity, (user) => user.fingerprints, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id' })
-  user?: UserEntity;
+  user?: Relation<UserEntity>;
 
   @Column({ name: 'last_seen_at', type: 'datetime' })
   lastSeenAt: Date;

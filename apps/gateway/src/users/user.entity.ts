@@ -1,4 +1,4 @@
-import { Column, Entity, Index, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, OneToMany, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { UserFingerprintEntity } from './user-fingerprint.entity.js';
 
 export const USER_ROLES = ['guest', 'member', 'moderator', 'admin'] as const;
@@ -53,5 +53,5 @@ export class UserEntity {
   passwordChangedAt: Date | null;
 
   @OneToMany(() => UserFingerprintEntity, (fingerprint) => fingerprint.user)
-  fingerprints?: UserFingerprintEntity[];
+  fingerprints?: Relation<UserFingerprintEntity>[];
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { SerialWriter } from '../database/serial-writer.js';
+import { toSqliteDate } from '../database/sql.service.js';
 import { colourForIndex, CSS_COLOUR_COUNT, pickColourIndex } from './colours.js';
 import { UserFingerprintEntity } from './user-fingerprint.entity.js';
 import { UserEntity, UserRole } from './user.entity.js';
@@ -170,9 +171,4 @@ export class UsersRepository {
   count(): Promise<number> {
     return this.users.count();
   }
-}
-
-/** TypeORM's own format for sqlite datetime columns, for the raw upsert above. */
-export function toSqliteDate(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
 }

@@ -4,7 +4,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { ADDRESS_NOT_ALLOWED, hostOf, isAllowedAddress, parseFetchableUrl } from './address-check.js';
-import { MAX_PICTURE_BYTES, PICTURE_TOO_LARGE } from './image-limits.js';
+import { PICTURE_LIMITS } from '#contracts';
+import { PICTURE_TOO_LARGE } from './picture-limits.js';
 
 export const FETCH_FAILED = 'The picture could not be fetched';
 const MAX_REDIRECTS = 3;
@@ -50,7 +51,7 @@ export class SafeFetchService {
       resolve: deps?.resolve ?? resolveAll,
       request: deps?.request ?? pinnedRequest,
       allow: deps?.allow ?? isAllowedAddress,
-      limits: deps?.limits ?? { maxBytes: MAX_PICTURE_BYTES, totalTimeoutMs: TOTAL_TIMEOUT_MS },
+      limits: deps?.limits ?? { maxBytes: PICTURE_LIMITS.maxBytes, totalTimeoutMs: TOTAL_TIMEOUT_MS },
     };
   }
 

@@ -1,15 +1,23 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { PICTURE_LIMITS } from '#contracts';
 import sharp from 'sharp';
 import { GatewayConfig } from '../config/gateway.config.js';
-import { MAX_PICTURE_PIXELS } from './image-limits.js';
+import { SafeFetchService } from './safe-fetch.service.js';
 
 // libvips' operation cache would keep decoded guest pictures in memory for no gain: each is used once.
 sharp.cache(false);
 
 export const NOT_AN_IMAGE = 'That file is not an image we can read';
-export const TOO_MANY_PIXELS = `That picture has too many pixels (at most ${MAX_PICTURE_PIXELS / 1_000_000} megapixels).`;
+export const TOO_MANY_PIXELS = `That picture has too many pixels (at most ${PICTURE_LIMITS.maxPixels / 1_000_000} megapixels).`;
+
+/** What a guest attached to a prompt: an uploaded file's bytes, or a URL to fetch the picture from. */
+export interface PictureSource {
+  upload?: Buffer;
+  url?: string;
+}
 
 /**
  * A guest's picture for img2img: judged by its content (sharp must decode it, whatever its name or
@@ -17,10 +25,24 @@ export const TOO_MANY_PIXELS = `That picture has too many pixels (at most ${MAX_
  */
 @Injectable()
 export class PictureService {
-  constructor(private readonly config: GatewayConfig) {}
+  constructor(
+    private readonly config: GatewayConfig,
+    private readonly fetcher: SafeFetchService,
+  ) {}
+
+  /** The PNG to store for what the guest attached, or null for a prompt without a picture (txt2img). */
+  async prepare(source: PictureSource, width: number, height: number): Promise<Buffer | null> {
+    const hasUpload = source.upload !== undefined && source.upload.length > 0;
+    if (hasUpload && source.url) {
+      throw new BadRequestException('Attach a picture or give its URL, not both.');
+    }
+    if (hasUpload) return this.decodeAndResize(source.upload!, width, height);
+    if (source.url) return this.decodeAndResize(await this.fetcher.fetch(source.url), width, height);
+    return null;
+  }
 
   /** Decodes, checks and resizes (cover) to width×height; the PNG bytes to store. Bad input → 400. */
-  async prepare(input: Buffer, width: number, height: number): Promise<Buffer> {
+  async decodeAndResize(input: Buffer, width: number, height: number): Promise<Buffer> {
     let pixels: number;
     try {
       const metadata = await sharp(input, { limitInputPixels: false }).metadata();
@@ -29,10 +51,10 @@ export class PictureService {
       throw new BadRequestException(NOT_AN_IMAGE);
     }
     if (pixels === 0) throw new BadRequestException(NOT_AN_IMAGE);
-    if (pixels > MAX_PICTURE_PIXELS) throw new BadRequestException(TOO_MANY_PIXELS);
+    if (pixels > PICTURE_LIMITS.maxPixels) throw new BadRequestException(TOO_MANY_PIXELS);
     try {
       // limitInputPixels again in case the header lied about the size; autoOrient honours EXIF rotation.
-      return await sharp(input, { limitInputPixels: MAX_PICTURE_PIXELS, failOn: 'error' })
+      return await sharp(input, { limitInputPixels: PICTURE_LIMITS.maxPixels, failOn: 'error' })
         .autoOrient()
         .resize(width, height, { fit: 'cover' })
         .png()
@@ -42,9 +64,12 @@ export class PictureService {
     }
   }
 
-  /** Writes `<id>.png` atomically; returns the file name to record on the prompt. */
-  async store(id: number, png: Buffer): Promise<string> {
-    const name = `${id}.png`;
+  /**
+   * Writes the picture atomically under a fresh random name, before its suggestion exists, so the
+   * suggestion is created with its picture in one statement; returns the name to record.
+   */
+  async store(png: Buffer): Promise<string> {
+    const name = `${randomUUID()}.png`;
     await mkdir(this.config.uploadDir, { recursive: true });
     const target = join(this.config.uploadDir, name);
     await writeFile(`${target}.tmp`, png);

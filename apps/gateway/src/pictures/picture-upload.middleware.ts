@@ -6,14 +6,15 @@ import {
 } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
-import { MAX_PICTURE_BYTES, PICTURE_TOO_LARGE } from './image-limits.js';
+import { PICTURE_LIMITS } from '#contracts';
+import { PICTURE_TOO_LARGE } from './picture-limits.js';
 
 /** The multipart field that carries the picture file. */
 export const PICTURE_FIELD = 'image';
 
 const upload = multer({
   storage: multer.memoryStorage(),
-  limits: { fileSize: MAX_PICTURE_BYTES, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
+  limits: { fileSize: PICTURE_LIMITS.maxBytes, files: 1, fields: 20, fieldSize: 64 * 1024, parts: 25 },
 }).single(PICTURE_FIELD);
 
 /**

@@ -1,5 +1,4 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { ImagePromptsService } from './image-prompts.service.js';
 import { PictureUploadMiddleware } from './picture-upload.middleware.js';
 import { PictureService } from './picture.service.js';
 import { SafeFetchService } from './safe-fetch.service.js';
@@ -7,13 +6,13 @@ import { SafeFetchService } from './safe-fetch.service.js';
 @Module({
   providers: [
     PictureService,
-    ImagePromptsService,
     // Built by hand: its optional constructor argument is a test seam, not something to inject.
     { provide: SafeFetchService, useFactory: () => new SafeFetchService() },
   ],
-  exports: [ImagePromptsService],
+  exports: [PictureService],
 })
-export class ImagePromptsModule implements NestModule {
+/** Guests' pictures for img2img: upload parsing, safe fetching, checking, storing. */
+export class PicturesModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer
       .apply(PictureUploadMiddleware)

@@ -1,0 +1,161 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, IsNull, MoreThan, Not, Repository } from 'typeorm';
+import { Sql, fromSqliteDate } from '../database/sql.service.js';
+import { SUGGESTION_STATUSES, SuggestionEntity, type SuggestionStatus } from './suggestion.entity.js';
+
+/** What a guest's own list shows of each suggestion (the hot path: read without entity hydration). */
+export interface OwnSuggestionRow {
+  id: number;
+  prompt: string;
+  width: number;
+  height: number;
+  status: SuggestionStatus;
+  submittedAt: Date;
+  imageFile: string | null;
+}
+
+/** Reads of suggestions, for pages, the API, the dispatcher and the result intake. Never writes. */
+@Injectable()
+export class SuggestionQueries {
+  constructor(
+    @InjectRepository(SuggestionEntity) private readonly suggestions: Repository<SuggestionEntity>,
+    private readonly sql: Sql,
+  ) {}
+
+  findById(id: number): Promise<SuggestionEntity | null> {
+    return this.suggestions.findOneBy({ id });
+  }
+
+  findWithAuthor(id: number): Promise<SuggestionEntity | null> {
+    return this.suggestions.findOne({ where: { id }, relations: { user: true } });
+  }
+
+  /** A guest's newest suggestions, for their page: one prepared statement on the (user_id, id) index. */
+  async listOwn(userId: number, limit: number): Promise<OwnSuggestionRow[]> {
+    const rows = await this.sql.all<Omit<OwnSuggestionRow, 'submittedAt'> & { submittedAt: string }>(
+      `SELECT id, prompt, width, height, status, submitted_at AS submittedAt, image_file AS imageFile
+       FROM suggestions WHERE user_id = ? ORDER BY id DESC LIMIT ?`,
+      [userId, limit],
+    );
+    return rows.map((row) => ({ ...row, submittedAt: fromSqliteDate(row.submittedAt) }));
+  }
+
+  /** A page of one user's suggestions in the given statuses (all when null), newest first, with the total. */
+  async pageByUserAndStatuses(
+    userId: number,
+    statuses: readonly SuggestionStatus[] | null,
+    offset: number,
+    limit: number,
+  ): Promise<{ rows: SuggestionEntity[]; total: number }> {
+    const where = statuses ? { userId, status: In([...statuses]) } : { userId };
+    const [rows, total] = await this.suggestions.findAndCount({
+      where,
+      order: { id: 'DESC' },
+      skip: offset,
+      take: limit,
+    });
+    return { rows, total };
+  }
+
+  /** Oldest first, with the author for the colour swatch. */
+  listPendingWithAuthors(offset: number, limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: 'pending' },
+      relations: { user: true },
+      order: { id: 'ASC' },
+      skip: offset,
+      take: limit,
+    });
+  }
+
+  async countByStatus(): Promise<Record<SuggestionStatus, number>> {
+    const rows = await this.sql.all<{ status: SuggestionStatus; n: number }>(
+      `SELECT status, COUNT(*) AS n FROM suggestions GROUP BY status`,
+    );
+    const counts = emptyStatusCounts();
+    for (const row of rows) if (row.status in counts) counts[row.status] = row.n;
+    return counts;
+  }
+
+  /** Status counts for a page of users in one grouped query (on the user index), not one query per user. */
+  async countByStatusForUsers(userIds: number[]): Promise<Map<number, Record<SuggestionStatus, number>>> {
+    const counts = new Map<number, Record<SuggestionStatus, number>>();
+    for (const id of userIds) counts.set(id, emptyStatusCounts());
+    if (userIds.length === 0) return counts;
+    const rows = await this.sql.all<{ userId: number; status: SuggestionStatus; n: number }>(
+      `SELECT user_id AS userId, status, COUNT(*) AS n FROM suggestions
+       WHERE user_id IN (SELECT value FROM json_each(?)) GROUP BY user_id, status`,
+      [JSON.stringify(userIds)],
+    );
+    for (const row of rows) {
+      const forUser = counts.get(row.userId);
+      if (forUser && row.status in forUser) forUser[row.status] = row.n;
+    }
+    return counts;
+  }
+
+  /** Every suggestion of a user with its files: what deleting the user must remove. */
+  listIdsAndFilesOfUser(userId: number): Promise<{ id: number; imageFile: string | null; pictureFile: string | null }[]> {
+    return this.sql.all(
+      `SELECT id, image_file AS imageFile, picture_file AS pictureFile FROM suggestions WHERE user_id = ? ORDER BY id`,
+      [userId],
+    );
+  }
+
+  /** Suggestions the renderer should have, oldest first, with their authors (for the colour). */
+  listForDispatch(
+    statuses: readonly SuggestionStatus[],
+    afterId: number,
+    limit: number,
+  ): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: In([...statuses]), id: MoreThan(afterId) },
+      relations: { user: true },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** The show: rendered suggestions with their authors, in submission order, after a given id. */
+  listRenderedWithAuthors(afterId: number, limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: 'rendered', id: MoreThan(afterId), imageFile: Not(IsNull()) },
+      relations: { user: true },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** Every suggestion with its author, a page at a time in id order (the export). */
+  listAllWithAuthors(afterId: number, limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { id: MoreThan(afterId) },
+      relations: { user: true },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** The latest failures, newest first, for the renderer panel. */
+  listRecentFailed(limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: 'failed' },
+      order: { failedAt: 'DESC', id: 'DESC' },
+      take: limit,
+    });
+  }
+
+  /** The latest renders, newest first, for the renderer panel's thumbnails. */
+  listRecentRendered(limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: 'rendered' },
+      order: { renderedAt: 'DESC', id: 'DESC' },
+      take: limit,
+    });
+  }
+}
+
+export function emptyStatusCounts(): Record<SuggestionStatus, number> {
+  return Object.fromEntries(SUGGESTION_STATUSES.map((status) => [status, 0])) as Record<SuggestionStatus, number>;
+}
