@@ -246,7 +246,12 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     expect((await suggestions().findById(approved))!.status).toBe('approved');
     expect((await suggestions().findById(untouched))!.status).toBe('pending');
     expect(events).toEqual(
-      waiting.map((id) => ({ type: 'suggestion.status', userId: guest.id, suggestionId: id, status: 'denied' })),
+      waiting.map((id) => ({
+        type: 'suggestion.status',
+        userId: guest.id,
+        suggestionId: id,
+        status: 'denied',
+      })),
     );
 
     const refused = await submit(guest, 'let me in');

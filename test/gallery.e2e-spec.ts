@@ -61,7 +61,9 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
     await party.decide(ids.aliceDenied, 'deny');
     await party.decide(ids.aliceFailed, 'approve');
     await party.decide(ids.aliceApproved, 'approve');
-    expect(await gateway.app.get(SuggestionLifecycle).fail(ids.aliceFailed, 'CUDA out of memory')).toMatchObject({
+    expect(
+      await gateway.app.get(SuggestionLifecycle).fail(ids.aliceFailed, 'CUDA out of memory'),
+    ).toMatchObject({
       ok: true,
     });
     // A file for a prompt that is not rendered must never be served just because it is on disk.
@@ -345,10 +347,12 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
       const repository = gateway.app.get(SuggestionQueries);
       const aliceId = (await repository.findById(ids.aliceRendered))!.userId;
       for (let i = 0; i < 520; i++) {
-        await gateway.app.get(SuggestionLifecycle).submit(
-          { userId: aliceId, prompt: `bulk prompt ${i}`, width: 512, height: 512, pictureFile: null },
-          10_000,
-        );
+        await gateway.app
+          .get(SuggestionLifecycle)
+          .submit(
+            { userId: aliceId, prompt: `bulk prompt ${i}`, width: 512, height: 512, pictureFile: null },
+            10_000,
+          );
       }
 
       const res = await host.agent.get('/admin/export').buffer(true).parse(binary);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import { SuggestionLifecycle } from '../apps/gateway/src/suggestions/suggestion-lifecycle.service.js';
 import { HTML, makeTempDir, startGateway, type TestGateway } from './gateway/harness.js';
 import { Party, solidPng, type Guest } from './support/gallery-fixtures.js';

@@ -87,7 +87,10 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     );
     expect(link.view.state).toBe('connected');
     expect(link.view.status?.backendDescription).toMatch(/Stable Diffusion not connected/);
-    expect(await gateway.app.get(RendererCatalog).list()).toMatchObject({ models: [], unavailable: expect.stringMatching(/preview/) });
+    expect(await gateway.app.get(RendererCatalog).list()).toMatchObject({
+      models: [],
+      unavailable: expect.stringMatching(/preview/),
+    });
     const metadata = JSON.parse(readFileSync(join(gateway.config.outputDir, `${id}.json`), 'utf8'));
     expect(metadata).toMatchObject({
       id,

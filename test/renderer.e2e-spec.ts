@@ -411,15 +411,20 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     const [first, second, third] = [makeJob(), makeJob(), makeJob()];
     await client.call(RendererPattern.Enqueue, { jobs: [first!, second!, third!] });
     await waitFor(
-      async () => (await client.call(RendererPattern.Status, {})).current?.suggestionId === first!.suggestionId,
+      async () =>
+        (await client.call(RendererPattern.Status, {})).current?.suggestionId === first!.suggestionId,
       'first job',
     );
-    await expect(client.call(RendererPattern.Cancel, { suggestionId: second!.suggestionId })).resolves.toEqual({
+    await expect(
+      client.call(RendererPattern.Cancel, { suggestionId: second!.suggestionId }),
+    ).resolves.toEqual({
       cancelled: true,
     });
-    await expect(client.call(RendererPattern.Cancel, { suggestionId: first!.suggestionId })).resolves.toEqual({
-      cancelled: true,
-    });
+    await expect(client.call(RendererPattern.Cancel, { suggestionId: first!.suggestionId })).resolves.toEqual(
+      {
+        cancelled: true,
+      },
+    );
     await expect(client.call(RendererPattern.Cancel, { suggestionId: 999_999 })).resolves.toEqual({
       cancelled: false,
     });

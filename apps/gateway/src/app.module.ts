@@ -13,6 +13,7 @@ import { GatewayConfig } from './config/gateway.config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { GalleryModule } from './gallery/gallery.module.js';
 import { HomeModule } from './home/home.module.js';
+import { LiveEventsModule } from './live/live-events.module.js';
 import { LiveModule } from './live/live.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { SettingsModule } from './settings/settings.module.js';
@@ -26,7 +27,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
-        LiveModule,
+        LiveEventsModule,
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'submissions', ttl: 60_000, limit: config.limits.submissionsPerMinute }],
         }),
@@ -43,6 +44,7 @@ export class AppModule {
         GalleryModule,
         ApiModule,
         HistoryModule,
+        LiveModule,
       ],
     };
   }

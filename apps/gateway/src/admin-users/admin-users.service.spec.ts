@@ -99,7 +99,12 @@ describe('AdminUsersService', () => {
     expect(users.setBanned.mock.invocationCallOrder[0]).toBeLessThan(
       statements.denyAllPendingOf.mock.invocationCallOrder[0],
     );
-    expect(statements.denyAllPendingOf).toHaveBeenCalledWith(2, 1, expect.stringContaining('banned'), expect.any(Date));
+    expect(statements.denyAllPendingOf).toHaveBeenCalledWith(
+      2,
+      1,
+      expect.stringContaining('banned'),
+      expect.any(Date),
+    );
     expect(result).toMatchObject({ id: 2, banned: true, deniedPromptIds: [11, 12] });
     expect(events).toEqual([
       { type: 'suggestion.status', userId: 2, suggestionId: 11, status: 'denied' },

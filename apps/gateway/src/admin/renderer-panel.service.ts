@@ -110,7 +110,10 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
   async retry(id: number): Promise<{ id: number; status: SuggestionStatus }> {
     const result = await this.lifecycle.retry(id);
     if (!result.ok) {
-      throw refusal(result, (status) => `Prompt #${id} has not failed (${status}); only failed prompts can be retried.`);
+      throw refusal(
+        result,
+        (status) => `Prompt #${id} has not failed (${status}); only failed prompts can be retried.`,
+      );
     }
     return { id, status: 'approved' };
   }
@@ -122,7 +125,10 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
       `Prompt #${id} is ${status}; only a prompt waiting to render can be cancelled.`;
     if (!existing) throw refusal({ ok: false, suggestionId: id, reason: 'not-found' }, notWaiting);
     if (!(UNFINISHED_STATUSES as readonly string[]).includes(existing.status)) {
-      throw refusal({ ok: false, suggestionId: id, reason: 'wrong-status', status: existing.status }, notWaiting);
+      throw refusal(
+        { ok: false, suggestionId: id, reason: 'wrong-status', status: existing.status },
+        notWaiting,
+      );
     }
     if (existing.status !== 'approved') {
       try {

@@ -4,6 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../../../test/gateway/harness.js';
 import { buildDataSourceOptions } from './data-source.js';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
+import { AccountsAndImagePrompts1764100000000 } from './migrations/1764100000000-accounts-and-image-prompts.js';
+import { MIGRATIONS } from './migrations/index.js';
 
 describe('database (real SQLite file)', () => {
   const temp = makeTempDir();
@@ -30,7 +32,7 @@ describe('database (real SQLite file)', () => {
       const dataSource = new DataSource(buildDataSourceOptions(path));
       await dataSource.initialize();
       const rows = await dataSource.query('SELECT name FROM migrations');
-      expect(rows).toHaveLength(2);
+      expect(rows).toHaveLength(MIGRATIONS.length);
       await dataSource.destroy();
     }
   });
@@ -47,13 +49,73 @@ describe('database (real SQLite file)', () => {
       `INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at) VALUES (1, 'a fox', 512, 512, 'pending', '2026-01-01 10:00:00.000')`,
     );
     await before.destroy();
-    const after = new DataSource(buildDataSourceOptions(path));
+    const after = new DataSource({
+      ...buildDataSourceOptions(path),
+      migrations: [InitialSchema1764000000000, AccountsAndImagePrompts1764100000000],
+    });
     await after.initialize();
     try {
       expect(await after.query('SELECT colour_name, username FROM users')).toEqual([{ colour_name: 'coral', username: null }]);
       expect(await after.query('SELECT prompt, init_image_file FROM suggestions')).toEqual([{ prompt: 'a fox', init_image_file: null }]);
       expect(await after.query('SELECT COUNT(*) AS n FROM user_fingerprints')).toEqual([{ n: 1 }]);
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('upgrades a populated database of the previous schema to the lifecycle schema with nothing lost', async () => {
+    const path = join(temp.dir, 'lifecycle', 'v.sqlite');
+    const before = new DataSource({
+      ...buildDataSourceOptions(path),
+      migrations: [InitialSchema1764000000000, AccountsAndImagePrompts1764100000000],
+    });
+    await before.initialize();
+    const at = '2026-11-01 20:00:00.000';
+    await before.query(
+      `INSERT INTO users (colour_name, colour_hex, colour_index, role, banned, created_at, last_seen_at, username, email)
+       VALUES ('coral', '#ff7f50', 16, 'guest', 0, ?, ?, NULL, NULL), ('navy', '#000080', 90, 'admin', 0, ?, ?, 'host', 'host@example.org')`,
+      [at, at, at, at],
+    );
+    const statuses = ['pending', 'approved', 'denied', 'queued', 'rendering', 'rendered', 'failed'];
+    for (const [i, status] of statuses.entries()) {
+      await before.query(
+        `INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at, decided_at, decided_by_id,
+           rendered_at, failure_reason, seed, init_image_file, image_file)
+         VALUES (1, ?, 512, 768, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          `prompt ${i}`,
+          status,
+          at,
+          status === 'pending' ? null : at,
+          status === 'pending' ? null : 2,
+          status === 'rendered' ? at : null,
+          status === 'failed' ? 'CUDA out of memory' : null,
+          status === 'rendered' ? 1234 : null,
+          i % 2 === 0 ? `${i + 1}.png` : null,
+          status === 'rendered' ? `${i + 1}.png` : null,
+        ],
+      );
+    }
+    const rowsBefore = await before.query(
+      `SELECT id, user_id, prompt, width, height, status, submitted_at, decided_at, decided_by_id, rendered_at,
+         failure_reason, seed, init_image_file AS picture, image_file FROM suggestions ORDER BY id`,
+    );
+    await before.destroy();
+
+    const after = new DataSource(buildDataSourceOptions(path));
+    await after.initialize();
+    try {
+      const rowsAfter = await after.query(
+        `SELECT id, user_id, prompt, width, height, status, submitted_at, decided_at, decided_by_id, rendered_at,
+           failure_reason, seed, picture_file AS picture, image_file FROM suggestions ORDER BY id`,
+      );
+      expect(rowsAfter).toEqual(rowsBefore);
+      expect(rowsAfter).toHaveLength(7);
+      expect(await after.query('SELECT DISTINCT decision_reason FROM suggestions')).toEqual([{ decision_reason: null }]);
+      expect(await after.query('SELECT username FROM users ORDER BY id')).toEqual([{ username: null }, { username: 'host' }]);
       expect((await after.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+      const [{ foreign_key_check }] = (await after.query('PRAGMA foreign_key_check')).concat([{ foreign_key_check: 'ok' }]);
+      expect(foreign_key_check).toBe('ok');
     } finally {
       await after.destroy();
     }

@@ -19,7 +19,9 @@ export class LiveEventsService implements BeforeApplicationShutdown {
   }
 
   suggestions(): Observable<SuggestionEvent> {
-    return this.events.pipe(filter((event): event is SuggestionEvent => event.type.startsWith('suggestion.')));
+    return this.events.pipe(
+      filter((event): event is SuggestionEvent => event.type.startsWith('suggestion.')),
+    );
   }
 
   /** Ends every open stream, so the HTTP server can close instead of waiting on event-stream connections. */

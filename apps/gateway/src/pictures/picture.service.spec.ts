@@ -10,7 +10,10 @@ import { SafeFetchService } from './safe-fetch.service.js';
 describe('PictureService', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vernissage-pictures-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const service = new PictureService({ uploadDir: join(dir, 'uploads') } as GatewayConfig, new SafeFetchService());
+  const service = new PictureService(
+    { uploadDir: join(dir, 'uploads') } as GatewayConfig,
+    new SafeFetchService(),
+  );
 
   it('judges by content: a GIF is fine, text and a truncated PNG are not', async () => {
     const gif = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#f00' } })
@@ -19,9 +22,9 @@ describe('PictureService', () => {
     const png = await service.decodeAndResize(gif, 256, 512);
     expect(await sharp(png).metadata()).toMatchObject({ format: 'png', width: 256, height: 512 });
 
-    await expect(service.decodeAndResize(Buffer.from('<svg onload="x">'.repeat(3)), 256, 256)).rejects.toThrow(
-      NOT_AN_IMAGE,
-    );
+    await expect(
+      service.decodeAndResize(Buffer.from('<svg onload="x">'.repeat(3)), 256, 256),
+    ).rejects.toThrow(NOT_AN_IMAGE);
     const whole = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#0f0' } })
       .png()
       .toBuffer();

@@ -116,7 +116,10 @@ export function toRendererError(pattern: string, error: unknown, timeoutMs: numb
       reply.data.code === 'UNAUTHORIZED'
         ? ' The gateway and the renderer do not share the same RENDERER_TOKEN.'
         : '';
-    return new RendererRefusedError(reply.data.code, `The renderer refused ${pattern}: ${reply.data.message}.${advice}`);
+    return new RendererRefusedError(
+      reply.data.code,
+      `The renderer refused ${pattern}: ${reply.data.message}.${advice}`,
+    );
   }
   if (error instanceof TimeoutError) {
     return new RendererUnreachableError(`The renderer did not answer ${pattern} within ${timeoutMs} ms.`);

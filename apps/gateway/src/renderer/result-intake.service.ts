@@ -72,7 +72,8 @@ export class ResultIntake implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async recordStart(signal: RenderStarted): Promise<void> {
     // Refused when it is already further on (or gone): nothing to record, the signal is acknowledged.
-    await this.lifecycle.start(signal.suggestionId, new Date(signal.startedAt));
+    // The gateway's own clock, like every other time it records: the renderer's may be another machine's.
+    await this.lifecycle.start(signal.suggestionId);
   }
 
   /** Stores one result exactly once; a result for a suggestion no longer waiting is just acknowledged. */
@@ -90,7 +91,11 @@ export class ResultIntake implements OnApplicationBootstrap, OnApplicationShutdo
     }
     const renderedAt = new Date();
     const file = await this.output.store(suggestion, result, renderedAt);
-    const rendered = await this.lifecycle.render(result.suggestionId, { seed: result.seed, file }, renderedAt);
+    const rendered = await this.lifecycle.render(
+      result.suggestionId,
+      { seed: result.seed, file },
+      renderedAt,
+    );
     // Deleted with its author while the files were written: leave nothing of it behind.
     if (!rendered.ok && rendered.reason === 'not-found') await this.output.remove(suggestion.id, file);
   }

@@ -96,7 +96,9 @@ export class SuggestionQueries {
   }
 
   /** Every suggestion of a user with its files: what deleting the user must remove. */
-  listIdsAndFilesOfUser(userId: number): Promise<{ id: number; imageFile: string | null; pictureFile: string | null }[]> {
+  listIdsAndFilesOfUser(
+    userId: number,
+  ): Promise<{ id: number; imageFile: string | null; pictureFile: string | null }[]> {
     return this.sql.all(
       `SELECT id, image_file AS imageFile, picture_file AS pictureFile FROM suggestions WHERE user_id = ? ORDER BY id`,
       [userId],
@@ -157,5 +159,8 @@ export class SuggestionQueries {
 }
 
 export function emptyStatusCounts(): Record<SuggestionStatus, number> {
-  return Object.fromEntries(SUGGESTION_STATUSES.map((status) => [status, 0])) as Record<SuggestionStatus, number>;
+  return Object.fromEntries(SUGGESTION_STATUSES.map((status) => [status, 0])) as Record<
+    SuggestionStatus,
+    number
+  >;
 }

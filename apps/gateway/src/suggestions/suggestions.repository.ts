@@ -31,7 +31,11 @@ const UNFINISHED = `('approved', 'queued', 'rendering')`;
 @Injectable()
 export class SuggestionsRepository {
   /** Submissions arriving while the writer is busy are inserted together, in one transaction. */
-  private readonly insertGrouped: (input: { suggestion: NewSuggestion; maxPending: number; at: Date }) => Promise<number | null>;
+  private readonly insertGrouped: (input: {
+    suggestion: NewSuggestion;
+    maxPending: number;
+    at: Date;
+  }) => Promise<number | null>;
 
   constructor(
     private readonly writer: SerialWriter,
@@ -79,13 +83,15 @@ export class SuggestionsRepository {
   }
 
   denyAllPendingOf(userId: number, deciderId: number, reason: string, at: Date): Promise<Changed[]> {
-    return this.writer.exclusive(() =>
-      this.sql.all<Changed>(
-        `UPDATE suggestions SET status = 'denied', decided_at = ?, decided_by_id = ?, decision_reason = ?
+    return this.writer
+      .exclusive(() =>
+        this.sql.all<Changed>(
+          `UPDATE suggestions SET status = 'denied', decided_at = ?, decided_by_id = ?, decision_reason = ?
          WHERE user_id = ? AND status = 'pending' RETURNING id, user_id AS userId`,
-        [toSqliteDate(at), deciderId, reason, userId],
-      ),
-    ).then((rows) => rows.sort((a, b) => a.id - b.id));
+          [toSqliteDate(at), deciderId, reason, userId],
+        ),
+      )
+      .then((rows) => rows.sort((a, b) => a.id - b.id));
   }
 
   queue(ids: readonly number[], at: Date): Promise<Changed[]> {
@@ -101,8 +107,10 @@ export class SuggestionsRepository {
 
   start(id: number, at: Date): Promise<Changed | undefined> {
     return this.one(
-      `UPDATE suggestions SET status = 'rendering', rendering_at = ?
-       WHERE id = ? AND status IN ('approved', 'queued') RETURNING id, user_id AS userId`,
+      // A start signal can overtake the dispatcher's own record of the renderer accepting the job: a job
+      // that started was accepted, so its queue time is set too when missing.
+      `UPDATE suggestions SET status = 'rendering', rendering_at = ?1, queued_at = COALESCE(queued_at, ?1)
+       WHERE id = ?2 AND status IN ('approved', 'queued') RETURNING id, user_id AS userId`,
       [toSqliteDate(at), id],
     );
   }
@@ -134,8 +142,9 @@ export class SuggestionsRepository {
 
   /** Only asked when a transition did not apply, to say why. */
   async statusOf(id: number): Promise<SuggestionStatus | undefined> {
-    return (await this.sql.get<{ status: SuggestionStatus }>(`SELECT status FROM suggestions WHERE id = ?`, [id]))
-      ?.status;
+    return (
+      await this.sql.get<{ status: SuggestionStatus }>(`SELECT status FROM suggestions WHERE id = ?`, [id])
+    )?.status;
   }
 
   private one(sql: string, params: (string | number | null)[]): Promise<Changed | undefined> {

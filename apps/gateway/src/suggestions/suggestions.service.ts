@@ -40,7 +40,11 @@ export class SuggestionsService {
     }
     // Checked, resized and stored before the suggestion exists, so it is created with its picture in one
     // statement, and a bad picture changes nothing.
-    const png = await this.pictures.prepare({ upload: picture, url: input.imageUrl }, input.width, input.height);
+    const png = await this.pictures.prepare(
+      { upload: picture, url: input.imageUrl },
+      input.width,
+      input.height,
+    );
     const pictureFile = png ? await this.pictures.store(png) : null;
     const submitted = await this.lifecycle.submit(
       { userId: user.id, prompt: input.prompt, width: input.width, height: input.height, pictureFile },

@@ -7,6 +7,7 @@ export function refusal(
   result: Refused,
   conflict: (status: SuggestionStatus) => string,
 ): NotFoundException | ConflictException {
-  if (result.reason === 'not-found') return new NotFoundException(`There is no prompt #${result.suggestionId}.`);
+  if (result.reason === 'not-found')
+    return new NotFoundException(`There is no prompt #${result.suggestionId}.`);
   return new ConflictException(conflict(result.status));
 }

@@ -34,7 +34,9 @@ describe('SdHealth', () => {
   });
 
   it('counts an unhappy answer as reachable: SD is there, the job decides what the answer means', async () => {
-    const { backend } = backendWith(() => Promise.reject(new SdFailure('server', 'Internal Server Error', 500)));
+    const { backend } = backendWith(() =>
+      Promise.reject(new SdFailure('server', 'Internal Server Error', 500)),
+    );
     const health = new SdHealth(backend, config);
     await health.check();
     expect(health.state).toEqual({ reachable: true, error: 'Internal Server Error' });

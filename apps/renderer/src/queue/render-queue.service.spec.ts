@@ -226,7 +226,12 @@ describe('RenderQueue with JobRunner, SdHealth and ResultStore', () => {
     const first = await store.take({ waitMs: 0, max: 10 });
     const second = await store.take({ waitMs: 0, max: 10 });
     expect(first.results).toHaveLength(1);
-    expect(first.results[0]).toMatchObject({ status: 'rendered', suggestionId: 7, seed: 1234, backend: 'a1111' });
+    expect(first.results[0]).toMatchObject({
+      status: 'rendered',
+      suggestionId: 7,
+      seed: 1234,
+      backend: 'a1111',
+    });
     expect(second.results).toEqual(first.results);
     expect(store.ack({ suggestionIds: [7, 8] })).toEqual({ acknowledged: 1 });
     expect(store.ack({ suggestionIds: [7] })).toEqual({ acknowledged: 0 });
@@ -363,7 +368,12 @@ describe('RenderQueue with JobRunner, SdHealth and ResultStore', () => {
     backend.progressReply = { percent: 42, etaSeconds: 3.5 };
     queue.enqueue([job(1)]);
     await waitFor(() => queue.status().current?.percent === 42, 'progress');
-    expect(queue.status().current).toMatchObject({ suggestionId: 1, attempt: 1, percent: 42, etaSeconds: 3.5 });
+    expect(queue.status().current).toMatchObject({
+      suggestionId: 1,
+      attempt: 1,
+      percent: 42,
+      etaSeconds: 3.5,
+    });
   });
 
   it('signals a start before the result, even for a job that finishes at once, until acknowledged', async () => {

@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AckReply, AckRequest, RenderResult, RenderStarted, ResultsReply, ResultsRequest } from '#contracts';
+import type {
+  AckReply,
+  AckRequest,
+  RenderResult,
+  RenderStarted,
+  ResultsReply,
+  ResultsRequest,
+} from '#contracts';
 import { RENDERER_CONFIG, type RendererConfig } from '../config/renderer.config.js';
 
 /**

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ConfigModule } from '../../apps/gateway/src/config/config.module.js';
+import { loadGatewayConfig, type GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { DatabaseModule } from '../../apps/gateway/src/database/database.module.js';
+import { LiveEventsModule } from '../../apps/gateway/src/live/live-events.module.js';
+
+type Import = Type | DynamicModule | Promise<DynamicModule> | ForwardReference;
+
+export interface ModuleTestBed {
+  module: TestingModule;
+  config: GatewayConfig;
+  close(): Promise<void>;
+}
+
+/**
+ * Some of the gateway's modules over a real SQLite file (migrated as in production) in `dir`, without
+ * HTTP: for service-level specs of the lifecycle, the dispatcher and the result intake. `overrides`
+ * replace providers (e.g. a fake RendererClient) by their token.
+ */
+export async function moduleTestBed(
+  dir: string,
+  imports: Import[],
+  overrides: { provide: Type | string | symbol; useValue: unknown }[] = [],
+): Promise<ModuleTestBed> {
+  const config = loadGatewayConfig({
+    NODE_ENV: 'test',
+    DATABASE_PATH: join(dir, 'vernissage.sqlite'),
+    OUTPUT_DIR: join(dir, 'output'),
+    UPLOAD_DIR: join(dir, 'uploads'),
+    RENDERER_TOKEN_FILE: join(dir, 'renderer.token'),
+    RENDERER_PORT: '1',
+  });
+  let builder = Test.createTestingModule({
+    imports: [
+      ConfigModule.forRoot(config),
+      DatabaseModule,
+      LiveEventsModule,
+      // Controllers in the modules under test carry throttle guards; nothing here sends HTTP.
+      ThrottlerModule.forRoot({ throttlers: [{ name: 'submissions', ttl: 60_000, limit: 10 }] }),
+      ...imports,
+    ],
+  });
+  for (const { provide, useValue } of overrides) {
+    builder = builder.overrideProvider(provide).useValue(useValue);
+  }
+  const module = await builder.compile();
+  module.useLogger(false);
+  await module.init();
+  return { module, config, close: () => module.close() };
+}
