@@ -300,9 +300,16 @@ describe('accounts: invitations and password links through a real SMTP server on
       .post('/admin/users/invite')
       .set('Accept', HTML)
       .type('form')
-      .send({ _csrf: admin.csrf, username: 'dup', email: 'x@example.test', role: 'member' });
+      .send({ _csrf: admin.csrf, username: 'dup', email: 'x@example.test', role: 'moderator' });
     expect(page.status).toBe(409);
-    expect(page.text).toContain('The username dup is already taken.');
+    // On the users page, beside the invite form, with what the admin typed still in it.
+    expect(page.text).toContain(
+      '<p class="field-error" id="invite-error" role="alert">The username dup is already taken.</p>',
+    );
+    expect(page.text).toMatch(/id="invite-username"[^>]*value="dup"/);
+    expect(page.text).toMatch(/id="invite-email"[^>]*value="x@example.test"/);
+    expect(page.text).toContain('<option value="moderator" selected>moderator</option>');
+    expect(page.text).toContain('<h1 id="users-title">Users</h1>');
     expect(await users().count()).toBe(before);
   });
 

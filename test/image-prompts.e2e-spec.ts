@@ -159,6 +159,26 @@ describe('image prompts (img2img): upload, content check, safe URL fetch', () =>
     expect(await countOwn()).toBe(before);
   });
 
+  it('shows a browser a refused picture on the form, its prompt and sizes kept', async () => {
+    const before = await countOwn();
+    const sent = await guest
+      .post('/prompts')
+      .set('Accept', HTML)
+      .field('_csrf', csrf)
+      .field('prompt', 'my cat as a <i>knight</i>')
+      .field('width', '768')
+      .field('height', '512')
+      .attach('image', Buffer.from('hello, I am just text\n'.repeat(50)), {
+        filename: 'cat.png',
+        contentType: 'image/png',
+      });
+    expect(sent.status).toBe(400);
+    expect(sent.text).toContain('role="alert">That file is not an image we can read</p>');
+    expect(sent.text).toContain('>my cat as a &lt;i&gt;knight&lt;/i&gt;</textarea>');
+    expect(sent.text).toMatch(/<select id="width" name="width">[\s\S]*?<option value="768" selected>/);
+    expect(await countOwn()).toBe(before);
+  });
+
   it('refuses a picture over the pixel limit (a decompression bomb) with 400', async () => {
     const before = await countOwn();
     // 42 MP of one colour compresses to a few hundred kB: small file, huge decode.
@@ -179,9 +199,13 @@ describe('image prompts (img2img): upload, content check, safe URL fetch', () =>
     expect(await countOwn()).toBe(before);
   });
 
-  it('answers 413 to a picture over 64 MB, as JSON and as a page', async () => {
+  it('answers 413 to a picture over 64 MB, as JSON and on the form', async () => {
+    const { html, csrf } = await openHome(guest);
+    expect(html).toContain('Send');
+    const cookie = guest.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false });
+    const credentials = { cookie: cookie.toValueString(), csrf, userAgent: 'Phone/images-guest' };
     for (const accept of [JSON_ACCEPT, HTML]) {
-      const { status, body } = await postHugeMultipart(gateway.url, accept, 65 * 1024 * 1024);
+      const { status, body } = await postHugeMultipart(gateway.url, accept, 65 * 1024 * 1024, credentials);
       expect(status).toBe(413);
       if (accept === JSON_ACCEPT) {
         expect(JSON.parse(body)).toEqual({
@@ -313,6 +337,7 @@ function postHugeMultipart(
   url: string,
   accept: string,
   bytes: number,
+  credentials: { cookie: string; csrf: string; userAgent: string },
 ): Promise<{ status: number; body: string }> {
   const boundary = '----vernissage-huge';
   const head =
@@ -330,6 +355,10 @@ function postHugeMultipart(
         method: 'POST',
         headers: {
           accept,
+          cookie: credentials.cookie,
+          'x-csrf-token': credentials.csrf,
+          'user-agent': credentials.userAgent,
+          'accept-language': 'en-GB,en;q=0.9',
           'content-type': `multipart/form-data; boundary=${boundary}`,
           'content-length': String(Buffer.byteLength(head) + bytes + Buffer.byteLength(tail)),
         },

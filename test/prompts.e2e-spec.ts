@@ -104,17 +104,42 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
     expect(await storedCount()).toBe(before);
   });
 
-  it('shows a readable error page to a browser for bad input', async () => {
+  it('shows a browser its refused prompt again on the form, with the reason beside it', async () => {
     const { agent, csrf } = await newGuest();
     const res = await agent
       .post('/prompts')
       .set('Accept', HTML)
       .type('form')
-      .send({ _csrf: csrf, prompt: '   ', width: '512', height: '512' });
+      .send({ _csrf: csrf, prompt: '   ', width: '512', height: '768' });
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toMatch(/text\/html/);
-    expect(res.text).toContain('400 · Bad Request');
-    expect(res.text).toContain('Write a prompt first.');
+    expect(res.text).toContain(
+      '<p class="field-error" id="prompt-error" role="alert">Write a prompt first.</p>',
+    );
+    expect(res.text).toMatch(/<textarea id="prompt" name="prompt"[^>]*aria-invalid="true"/);
+    // The sizes chosen are kept too.
+    expect(res.text).toMatch(/<select id="height" name="height">[\s\S]*?<option value="768" selected>/);
+  });
+
+  it('keeps the typed prompt when the pending limit refuses it (429), and escapes it', async () => {
+    const { agent, csrf } = await newGuest();
+    for (let i = 0; i < 5; i++) {
+      const ok = await agent
+        .post('/prompts')
+        .set('x-csrf-token', csrf)
+        .send({ prompt: `waiting ${i}`, width: 512, height: 512 });
+      expect(ok.status).toBe(201);
+    }
+    const typed = 'a <b>sixth</b> idea I do not want to lose';
+    const res = await agent
+      .post('/prompts')
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: csrf, prompt: typed, width: '512', height: '512' });
+    expect(res.status).toBe(429);
+    expect(res.text).toContain('You already have 5 prompts waiting for the host.');
+    expect(res.text).toContain('>a &lt;b&gt;sixth&lt;/b&gt; idea I do not want to lose</textarea>');
+    expect(res.text).not.toContain('<b>sixth</b>');
   });
 
   it('escapes script in prompts everywhere it is shown', async () => {

@@ -8,6 +8,7 @@ import { HistoryModule } from './history/history.module.js';
 import { AdminSettingsModule } from './admin-settings/admin-settings.module.js';
 import { AdminUsersModule } from './admin-users/admin-users.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AnswerModule } from './common/answer/answer.module.js';
 import { ConfigModule } from './config/config.module.js';
 import { GatewayConfig } from './config/gateway.config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         LiveEventsModule,
+        AnswerModule,
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'submissions', ttl: 60_000, limit: config.limits.submissionsPerMinute }],
         }),

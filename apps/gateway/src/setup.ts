@@ -2,16 +2,19 @@ import { Logger, ValidationPipe, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import { ACCOUNT_LIMITS, PROMPT_LIMITS } from '#contracts';
 import session from 'express-session';
 import { ClaimService } from './admin/claim.service.js';
 import { setUpApiDocs } from './api/api-docs.js';
 import { AppModule } from './app.module.js';
+import { AnsweringExpressAdapter } from './common/answer/answering-express-adapter.js';
 import { AllExceptionsFilter, sendError, toErrorBody } from './common/all-exceptions.filter.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './common/paths.js';
 import { cspNonce, pageLocals, securityHeaders } from './common/security.middleware.js';
 import { configureViewEngine } from './common/view-engine.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
+import { SESSION_COOKIE } from './sessions/session-utils.js';
 import { SqliteSessionStore } from './sessions/sqlite-session.store.js';
 import './sessions/session-data.js';
 
@@ -27,12 +30,16 @@ export async function createGatewayApp(
   config: GatewayConfig,
   options: { logger?: LogLevel[] | false } = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    logger: options.logger ?? ['log', 'warn', 'error'],
-    // Event streams and keep-alive connections would otherwise hold a shutdown open for seconds.
-    forceCloseConnections: true,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config),
+    new AnsweringExpressAdapter(),
+    {
+      bodyParser: false,
+      logger: options.logger ?? ['log', 'warn', 'error'],
+      // Event streams and keep-alive connections would otherwise hold a shutdown open for seconds.
+      forceCloseConnections: true,
+    },
+  );
   // One hop: the proxy in front of us. Off by default, so X-Forwarded-For from a client means nothing.
   app.set('trust proxy', config.trustProxy ? 1 : false);
   app.disable('x-powered-by');
@@ -43,7 +50,7 @@ export async function createGatewayApp(
   const store = new SqliteSessionStore(app.get(SessionsRepository));
   app.use(
     session({
-      name: 'vernissage.sid',
+      name: SESSION_COOKIE,
       secret: config.sessionSecret,
       store,
       resave: false,
@@ -64,6 +71,12 @@ export async function createGatewayApp(
   // Express caches compiled views only when NODE_ENV=production; cache them unless developing.
   app.set('view cache', config.env !== 'development');
   app.set('view options', { layout: 'layouts/main' });
+  // The limits every form shows and enforces in the browser, from the one definition the server checks.
+  app.setLocal('limits', {
+    promptMax: PROMPT_LIMITS.maxLength,
+    passwordMin: ACCOUNT_LIMITS.passwordMinLength,
+    passwordMax: ACCOUNT_LIMITS.passwordMaxLength,
+  });
   app.useStaticAssets(PUBLIC_DIR, { prefix: '/public/', maxAge: '1h' });
 
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -1,4 +1,6 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Page } from '../common/answer/answer.decorator.js';
+import { PageRegistry } from '../common/answer/page-registry.service.js';
 import argon2 from 'argon2';
 import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
@@ -15,8 +17,24 @@ export interface AccountView {
 }
 
 @Injectable()
-export class AccountService {
-  constructor(private readonly users: UsersRepository) {}
+export class AccountService implements OnModuleInit {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly pages: PageRegistry,
+  ) {}
+
+  /** A refused password change shows the account page again with the reason beside the form. */
+  onModuleInit(): void {
+    this.pages.register(
+      'password',
+      (req, { refusal }) =>
+        new Page('accounts/account', {
+          title: 'Your account',
+          ...this.view(req.user!),
+          passwordError: refusal?.message,
+        }),
+    );
+  }
 
   view(user: UserEntity): AccountView {
     return {

@@ -1,14 +1,18 @@
-import { Body, Controller, Param, ParseIntPipe, Post, Req, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, HttpCode, Param, ParseIntPipe, Post, Req } from '@nestjs/common';
 import { CurrentUser, Roles } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
-import { setFlash } from '../common/flash.js';
-import { prefersHtml } from '../common/respond.js';
+import { Answer } from '../common/answer/answer.decorator.js';
 import { GatewayConfig } from '../config/gateway.config.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { ChangeRoleDto, InvitationDto } from './dto/invitation.dto.js';
-import { InvitationsService } from './invitations.service.js';
+import { InvitationsService, type InvitationView, type RoleChangeView } from './invitations.service.js';
 import { mailOrigin } from './mail-links.js';
+
+const backToUsers = (form?: string) => ({
+  redirect: '/admin/users',
+  notice: (view: { message: string }) => view.message,
+  ...(form ? { form } : {}),
+});
 
 /** The invite form and the role switch on `/admin/users` (admin only: moderators do not manage users). */
 @Roles('admin')
@@ -20,30 +24,20 @@ export class InvitationsController {
   ) {}
 
   @Post('invite')
-  async invite(@Body() input: InvitationDto, @Req() req: AppRequest, @Res() res: Response): Promise<void> {
-    const view = await this.invitations.invite(input, mailOrigin(this.config, req));
-    if (!prefersHtml(req)) {
-      res.status(201).json(view);
-      return;
-    }
-    await setFlash(req, view.message);
-    res.redirect(303, '/admin/users');
+  @HttpCode(201)
+  @Answer(backToUsers('invite'))
+  invite(@Body() input: InvitationDto, @Req() req: AppRequest): Promise<InvitationView> {
+    return this.invitations.invite(input, mailOrigin(this.config, req));
   }
 
   @Post(':id/role')
-  async changeRole(
+  @HttpCode(200)
+  @Answer(backToUsers())
+  changeRole(
     @Param('id', ParseIntPipe) id: number,
     @Body() input: ChangeRoleDto,
     @CurrentUser() admin: UserEntity,
-    @Req() req: AppRequest,
-    @Res() res: Response,
-  ): Promise<void> {
-    const view = await this.invitations.changeRole(id, input.role, admin);
-    if (!prefersHtml(req)) {
-      res.status(200).json(view);
-      return;
-    }
-    await setFlash(req, view.message);
-    res.redirect(303, '/admin/users');
+  ): Promise<RoleChangeView> {
+    return this.invitations.changeRole(id, input.role, admin);
   }
 }

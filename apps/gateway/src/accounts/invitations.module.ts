@@ -29,6 +29,12 @@ import { SetPasswordService } from './set-password.service.js';
 })
 export class InvitationsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(MailNoticeMiddleware).forRoutes({ path: 'admin/users', method: RequestMethod.GET });
+    // The users page shows it, also when drawn again after a refused invitation.
+    consumer
+      .apply(MailNoticeMiddleware)
+      .forRoutes(
+        { path: 'admin/users', method: RequestMethod.GET },
+        { path: 'admin/users/invite', method: RequestMethod.POST },
+      );
   }
 }

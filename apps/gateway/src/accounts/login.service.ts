@@ -1,9 +1,11 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable, UnauthorizedException, type OnModuleInit } from '@nestjs/common';
 import argon2 from 'argon2';
 import { AdminDevicesRepository } from '../auth/admin-devices.repository.js';
 import type { AppRequest } from '../common/app-request.js';
+import { Page } from '../common/answer/answer.decorator.js';
+import { PageRegistry, type Refusal } from '../common/answer/page-registry.service.js';
 import { FingerprintService } from '../identity/fingerprint.service.js';
-import { regenerateSession } from '../sessions/session-utils.js';
+import { regenerateSession, SESSION_COOKIE } from '../sessions/session-utils.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { LockoutService } from './lockout.service.js';
@@ -15,8 +17,15 @@ export function isStaff(user: Pick<UserEntity, 'role'>): boolean {
   return user.role === 'admin' || user.role === 'moderator';
 }
 
+/** Who just signed in, as the answer shows it. */
+export interface LoggedIn {
+  id: number;
+  username: string | null;
+  role: UserEntity['role'];
+}
+
 @Injectable()
-export class LoginService {
+export class LoginService implements OnModuleInit {
   /** Verified against when the account is unknown, so both failures take about as long. */
   private readonly decoyHash = argon2.hash('decoy password that never matches', { type: argon2.argon2id });
 
@@ -25,14 +34,28 @@ export class LoginService {
     private readonly lockout: LockoutService,
     private readonly devices: AdminDevicesRepository,
     private readonly fingerprints: FingerprintService,
+    private readonly pages: PageRegistry,
   ) {}
+
+  /** A refused login (wrong password, locked) shows the form again with the name kept. */
+  onModuleInit(): void {
+    this.pages.register('login', (_req, { refusal }) => this.page(refusal));
+  }
+
+  page(refusal?: Refusal): Page {
+    return new Page('accounts/login', {
+      title: 'Log in',
+      error: refusal?.message,
+      identifier: refusal?.input.identifier,
+    });
+  }
 
   /**
    * Checks the password and signs the account in on a new session id. Staff logging in enrol this device
    * for the staff guard: the password is the proof that the fingerprint check alone cannot give, and a
    * browser update (new User-Agent) must never lock the host out of their own party.
    */
-  async logIn(req: AppRequest, identifier: string, password: string): Promise<UserEntity> {
+  async logIn(req: AppRequest, identifier: string, password: string): Promise<LoggedIn> {
     const user = await this.users.findByUsernameOrEmail(identifier.trim());
     const subject = this.lockout.accountSubject(user?.passwordHash ? user.id : null, identifier);
     await this.lockout.assertNotLocked(req, subject);
@@ -48,12 +71,14 @@ export class LoginService {
     req.session.userId = user.id;
     req.user = user;
     if (isStaff(user)) await this.devices.enrol(user.id, this.fingerprints.keyFor(req));
-    return user;
+    return { id: user.id, username: user.username, role: user.role };
   }
 
-  logOut(req: AppRequest): Promise<void> {
-    return new Promise((resolve, reject) =>
+  /** Ends the session and tells the browser to forget its cookie. */
+  async logOut(req: AppRequest): Promise<void> {
+    await new Promise<void>((resolve, reject) =>
       req.session.destroy((error: unknown) => (error ? reject(error) : resolve())),
     );
+    req.res?.clearCookie(SESSION_COOKIE, { path: '/' });
   }
 }

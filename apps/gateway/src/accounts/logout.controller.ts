@@ -1,8 +1,7 @@
-import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
-import { prefersHtml } from '../common/respond.js';
+import { Answer } from '../common/answer/answer.decorator.js';
 import { LoginService } from './login.service.js';
 
 @Controller('logout')
@@ -13,10 +12,9 @@ export class LogoutController {
   @Public()
   @Post()
   @HttpCode(200)
-  async logOut(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
+  @Answer({ redirect: '/login' })
+  async logOut(@Req() req: AppRequest): Promise<{ loggedOut: true }> {
     await this.login.logOut(req);
-    res.clearCookie('vernissage.sid', { path: '/' });
-    if (prefersHtml(req)) res.redirect(303, '/login');
-    else res.json({ loggedOut: true });
+    return { loggedOut: true };
   }
 }

@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
-import { prefersHtml } from '../common/respond.js';
+import { Answer, Page } from '../common/answer/answer.decorator.js';
 import { GatewayConfig } from '../config/gateway.config.js';
 import { PasswordResetRequestDto } from './dto/password-reset.dto.js';
 import { mailOrigin } from './mail-links.js';
 import { PasswordResetService } from './password-reset.service.js';
+
+const PAGE = 'accounts/forgot-password';
+const TITLE = 'Forgot password';
 
 @Public()
 @Controller('forgot-password')
@@ -17,22 +19,15 @@ export class PasswordResetController {
   ) {}
 
   @Get()
-  form(@Res() res: Response): void {
-    res.render('accounts/forgot-password', { title: 'Forgot password' });
+  form(): Page {
+    return new Page(PAGE, { title: TITLE });
   }
 
+  /** Always the same answer, whether or not the address has an account. */
   @Post()
   @HttpCode(200)
-  async request(
-    @Body() input: PasswordResetRequestDto,
-    @Req() req: AppRequest,
-    @Res() res: Response,
-  ): Promise<void> {
-    const result = await this.resets.request(input.email, mailOrigin(this.config, req));
-    if (!prefersHtml(req)) {
-      res.status(200).json(result);
-      return;
-    }
-    res.render('accounts/forgot-password', { title: 'Forgot password', sent: result.message });
+  @Answer({ page: PAGE, title: TITLE })
+  request(@Body() input: PasswordResetRequestDto, @Req() req: AppRequest): Promise<{ message: string }> {
+    return this.resets.request(input.email, mailOrigin(this.config, req));
   }
 }

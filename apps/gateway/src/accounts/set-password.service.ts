@@ -1,10 +1,11 @@
-import { BadRequestException, GoneException, Injectable } from '@nestjs/common';
+import { BadRequestException, GoneException, Injectable, type OnModuleInit } from '@nestjs/common';
 import argon2 from 'argon2';
 import { AdminDevicesRepository } from '../auth/admin-devices.repository.js';
 import type { AppRequest } from '../common/app-request.js';
+import { Page } from '../common/answer/answer.decorator.js';
+import { PageRegistry } from '../common/answer/page-registry.service.js';
 import { FingerprintService } from '../identity/fingerprint.service.js';
 import { regenerateSession } from '../sessions/session-utils.js';
-import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { AccountTokenPurpose } from './account-token.entity.js';
 import { AccountTokensRepository, type AccountTokenGrant } from './account-tokens.repository.js';
@@ -13,6 +14,29 @@ import { isStaff } from './login.service.js';
 
 export const LINK_INVALID_MESSAGE =
   'This link has expired or has already been used. Ask the host for a new invitation, or request a new link on the “Forgot password” page.';
+
+export const SET_PASSWORD_PAGES: Record<
+  AccountTokenPurpose,
+  { action: string; title: string; done: string }
+> = {
+  invite: {
+    action: '/account/set-password',
+    title: 'Choose your password',
+    done: 'Your password is set and you are signed in.',
+  },
+  reset: {
+    action: '/account/reset-password',
+    title: 'Choose a new password',
+    done: 'Your new password is set and you are signed in.',
+  },
+};
+
+/** Who has just set their password, as the answer shows it. */
+export interface PasswordSet {
+  id: number;
+  username: string | null;
+  signedIn: true;
+}
 
 /** A password rule broken: the form comes back with this message and the same link. */
 export class PasswordRuleError extends BadRequestException {}
@@ -30,13 +54,35 @@ export function passwordProblem(password: string, repeat: string): string | null
  * expires, and only if the password has not changed since it was issued. Success signs the person in.
  */
 @Injectable()
-export class SetPasswordService {
+export class SetPasswordService implements OnModuleInit {
   constructor(
     private readonly users: UsersRepository,
     private readonly tokens: AccountTokensRepository,
     private readonly devices: AdminDevicesRepository,
     private readonly fingerprints: FingerprintService,
+    private readonly pages: PageRegistry,
   ) {}
+
+  /** A broken password rule shows the form again, with the same link; a dead link is the error page. */
+  onModuleInit(): void {
+    for (const purpose of ['invite', 'reset'] as const) {
+      this.pages.register(`set-password:${purpose}`, (req, { refusal }) => {
+        if (refusal?.status !== 400) return undefined;
+        const token = (req.body as { token?: unknown }).token;
+        return this.form(purpose, typeof token === 'string' ? token : '', refusal.message);
+      });
+    }
+  }
+
+  /** The form behind a mailed link, once the link is known to be good. */
+  async page(purpose: AccountTokenPurpose, token: string | undefined): Promise<Page> {
+    await this.assertUsable(token, purpose);
+    return this.form(purpose, token!);
+  }
+
+  private form(purpose: AccountTokenPurpose, token: string, error?: string): Page {
+    return new Page('accounts/set-password', { ...SET_PASSWORD_PAGES[purpose], token, error });
+  }
 
   /** For the GET: is this link still good? Refuses at once rather than after the form is filled in. */
   async assertUsable(token: string | undefined, purpose: AccountTokenPurpose): Promise<void> {
@@ -48,7 +94,7 @@ export class SetPasswordService {
     req: AppRequest,
     purpose: AccountTokenPurpose,
     input: { token: string; password?: string; repeat?: string },
-  ): Promise<UserEntity> {
+  ): Promise<PasswordSet> {
     await this.assertUsable(input.token, purpose);
     const problem = passwordProblem(input.password ?? '', input.repeat ?? '');
     if (problem) throw new PasswordRuleError(problem);
@@ -65,7 +111,7 @@ export class SetPasswordService {
     req.user = user;
     // As with a login: the mailed link plus the new password prove it is them, on this device.
     if (isStaff(user)) await this.devices.enrol(user.id, this.fingerprints.keyFor(req));
-    return user;
+    return { id: user.id, username: user.username, signedIn: true };
   }
 
   /** A link issued before the last password change is dead, and so is one for a deleted user. */

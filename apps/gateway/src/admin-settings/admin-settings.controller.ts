@@ -1,12 +1,8 @@
-import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { Roles } from '../auth/auth.decorators.js';
-import type { AppRequest } from '../common/app-request.js';
-import { setFlash, takeFlash } from '../common/flash.js';
-import { prefersHtml } from '../common/respond.js';
-import { AdminSettingsService, InvalidSettingsException } from './admin-settings.service.js';
-
-const TITLE = 'Settings';
+import { Answer } from '../common/answer/answer.decorator.js';
+import { AdminSettingsService } from './admin-settings.service.js';
+import type { SettingsView } from './admin-settings.view.js';
 
 /** `/admin/settings`: the form for browsers, the same flat fields as JSON for everyone else. */
 @Roles('admin')
@@ -15,17 +11,9 @@ export class AdminSettingsController {
   constructor(private readonly settings: AdminSettingsService) {}
 
   @Get()
-  async show(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
-    if (!prefersHtml(req)) {
-      res.json(await this.settings.current());
-      return;
-    }
-    res.render('admin/settings', {
-      title: TITLE,
-      isStaff: true,
-      flash: takeFlash(req),
-      ...(await this.settings.form()),
-    });
+  @Answer({ drawnBy: 'settings' })
+  show(): Promise<SettingsView> {
+    return this.settings.current();
   }
 
   /**
@@ -33,26 +21,9 @@ export class AdminSettingsController {
    * kept), so it is typed loosely here and the global ValidationPipe leaves it alone.
    */
   @Post()
-  async save(
-    @Body() input: Record<string, unknown>,
-    @Req() req: AppRequest,
-    @Res() res: Response,
-  ): Promise<void> {
-    try {
-      const saved = await this.settings.save(input);
-      if (!prefersHtml(req)) {
-        res.status(200).json(saved);
-        return;
-      }
-      await setFlash(req, 'Saved');
-      res.redirect(303, '/admin/settings');
-    } catch (error) {
-      if (!(error instanceof InvalidSettingsException) || !prefersHtml(req)) throw error;
-      res.status(400).render('admin/settings', {
-        title: TITLE,
-        isStaff: true,
-        ...(await this.settings.rejectedForm(input, error.fieldErrors)),
-      });
-    }
+  @HttpCode(200)
+  @Answer({ redirect: '/admin/settings', notice: 'Saved', form: 'settings' })
+  save(@Body() input: Record<string, unknown>): Promise<SettingsView> {
+    return this.settings.save(input);
   }
 }

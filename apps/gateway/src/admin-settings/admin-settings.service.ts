@@ -1,4 +1,6 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Page } from '../common/answer/answer.decorator.js';
+import { PageRegistry } from '../common/answer/page-registry.service.js';
 import { LiveEventsService } from '../live/live-events.service.js';
 import { RendererCatalog } from '../renderer/renderer-catalog.service.js';
 import { SettingsService, type Settings } from '../settings/settings.service.js';
@@ -21,12 +23,24 @@ export class InvalidSettingsException extends BadRequestException {
 
 /** The host's settings page: read, validate and store the settings, and tell open pages at once. */
 @Injectable()
-export class AdminSettingsService {
+export class AdminSettingsService implements OnModuleInit {
   constructor(
     private readonly settings: SettingsService,
     private readonly live: LiveEventsService,
     private readonly catalog: RendererCatalog,
+    private readonly pages: PageRegistry,
   ) {}
+
+  /** The form (its own shape, with SD's lists) for browsers; a refused save shows it again, per field. */
+  onModuleInit(): void {
+    this.pages.register('settings', async (req, { refusal }) => {
+      if (refusal && !(refusal.error instanceof InvalidSettingsException)) return undefined;
+      const form = refusal
+        ? await this.rejectedForm(req.body, (refusal.error as InvalidSettingsException).fieldErrors)
+        : await this.form();
+      return new Page('admin/settings', { title: 'Settings', ...form });
+    });
+  }
 
   async current(): Promise<SettingsView> {
     return toSettingsView(await this.settings.get());

@@ -9,6 +9,7 @@ import type { UserEntity } from '../users/user.entity.js';
 import type { UsersRepository } from '../users/users.repository.js';
 import { AdminUsersService, USERS_PAGE_SIZE, usersQuery } from './admin-users.service.js';
 import type { UserFilesService } from './user-files.service.js';
+import { PageRegistry } from '../common/answer/page-registry.service.js';
 
 function user(id: number, extra: Partial<UserEntity> = {}): UserEntity {
   return {
@@ -68,6 +69,7 @@ function setUp(people: UserEntity[]) {
     suggestions as unknown as SuggestionQueries,
     lifecycle,
     files as unknown as UserFilesService,
+    new PageRegistry(),
   );
   return { service, users, suggestions, statements, files, events };
 }

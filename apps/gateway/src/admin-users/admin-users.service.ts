@@ -1,4 +1,13 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { AppRequest } from '../common/app-request.js';
+import { Page } from '../common/answer/answer.decorator.js';
+import { PageRegistry } from '../common/answer/page-registry.service.js';
 import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import type { UserEntity } from '../users/user.entity.js';
@@ -17,13 +26,28 @@ export const USERS_PAGE_SIZE = 50;
 
 /** The host's rules for guests: list them, ban and unban, delete them with everything they made. */
 @Injectable()
-export class AdminUsersService {
+export class AdminUsersService implements OnModuleInit {
   constructor(
     private readonly users: UsersRepository,
     private readonly suggestions: SuggestionQueries,
     private readonly lifecycle: SuggestionLifecycle,
     private readonly files: UserFilesService,
+    private readonly pages: PageRegistry,
   ) {}
+
+  /** A refused invitation (a taken name, a bad address) comes back on the users page, the form filled in. */
+  onModuleInit(): void {
+    this.pages.register(
+      'invite',
+      async (req: AppRequest, { refusal }) =>
+        new Page('admin/users', {
+          title: 'Users',
+          ...(await this.page(1, '', req.user!)),
+          inviteError: refusal?.message,
+          draft: refusal?.input ?? {},
+        }),
+    );
+  }
 
   async page(requested: number, search: string, viewer: UserEntity): Promise<UsersPageView> {
     const total = await this.users.countMatching(search);
@@ -84,13 +108,18 @@ export class AdminUsersService {
   }
 
   /** What the confirmation page shows before anything is deleted. */
-  async deletionPreview(id: number, admin: UserEntity): Promise<DeletionPreview> {
+  async deletionPreview(
+    id: number,
+    admin: UserEntity,
+    back: { page?: number; q?: string } = {},
+  ): Promise<DeletionPreview & { here: string }> {
     const user = await this.otherUser(id, admin, 'delete');
     const prompts = await this.suggestions.listIdsAndFilesOfUser(id);
     return {
       user: { id: user.id, colourName: user.colourName, colourHex: user.colourHex, role: user.role },
       prompts: prompts.length,
       images: prompts.filter((prompt) => prompt.imageFile).length,
+      here: usersQuery(back.page ?? 1, back.q ?? ''),
     };
   }
 

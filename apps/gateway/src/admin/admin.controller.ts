@@ -2,25 +2,24 @@ import {
   Controller,
   DefaultValuePipe,
   Get,
+  Header,
   HttpCode,
   Param,
   ParseEnumPipe,
   ParseIntPipe,
   Post,
   Query,
-  Render,
+  Redirect,
   Req,
-  Res,
 } from '@nestjs/common';
-import type { Response } from 'express';
 import { CurrentUser, Public, Roles } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
-import { prefersHtml } from '../common/respond.js';
+import { Answer, Page } from '../common/answer/answer.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { ClaimService } from './claim.service.js';
 import { GuestLinkService } from './guest-link.service.js';
-import { RendererPanelService, type RendererPanel } from './renderer-panel.service.js';
-import { ModerationService, type Decision, type ModerationPage } from './moderation.service.js';
+import { RendererPanelService } from './renderer-panel.service.js';
+import { ModerationService, type Decision } from './moderation.service.js';
 
 enum AdminFragment {
   Queue = 'queue',
@@ -33,6 +32,10 @@ enum DecisionAction {
   Deny = 'deny',
 }
 
+/** Back to the moderation page the decision was made on. */
+const backToQueue = (_result: unknown, req: AppRequest) =>
+  typeof req.query.page === 'string' ? `/admin?page=${encodeURIComponent(req.query.page)}` : '/admin';
+
 @Controller('admin')
 export class AdminController {
   constructor(
@@ -44,29 +47,12 @@ export class AdminController {
 
   @Roles('admin', 'moderator')
   @Get()
-  @Render('admin/moderation')
-  async index(
+  @Answer({ page: 'admin/moderation', title: 'Moderation' })
+  index(
     @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
     @Req() req: AppRequest,
-  ): Promise<
-    ModerationPage & {
-      title: string;
-      panel: RendererPanel;
-      isStaff: boolean;
-      isModerator: boolean;
-      guestUrl: string;
-    }
-  > {
-    const [moderation, panel] = await Promise.all([this.moderation.page(page), this.panel.current()]);
-    return {
-      title: 'Moderation',
-      isStaff: true,
-      // Moderators decide prompts; the show, reveal, export, users and settings stay the admin's.
-      isModerator: req.user?.role === 'moderator',
-      ...moderation,
-      panel,
-      guestUrl: this.guestLink.guestUrl(req),
-    };
+  ): Promise<object> {
+    return this.moderation.hostPage(page, this.guestLink.guestUrl(req));
   }
 
   /**
@@ -78,49 +64,41 @@ export class AdminController {
   async fragment(
     @Param('part', new ParseEnumPipe(AdminFragment)) part: AdminFragment,
     @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
-    @Res() res: Response,
-  ): Promise<void> {
+  ): Promise<Page> {
     const model =
       part === AdminFragment.Renderer
         ? { panel: await this.panel.current() }
         : await this.moderation.page(page);
-    res.render(`fragments/admin-${part}`, { ...model, layout: false });
+    return new Page(`fragments/admin-${part}`, { ...model, layout: false });
   }
 
-  /** `approve` or `deny`; a browser is sent back to the page it came from, a JSON client gets the result. */
+  /** `approve` or `deny`; the one decide path, shared with the API. */
   @Roles('admin', 'moderator')
   @Post('prompts/:id/:action')
   @HttpCode(200)
-  async decide(
+  @Answer({ redirect: backToQueue })
+  decide(
     @Param('id', ParseIntPipe) id: number,
     @Param('action', new ParseEnumPipe(DecisionAction)) action: DecisionAction,
-    @CurrentUser() admin: UserEntity,
-    @Req() req: AppRequest,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<Decision | void> {
-    const result = await this.moderation.decide(
-      id,
-      action === DecisionAction.Approve ? 'approved' : 'denied',
-      admin,
-    );
-    if (!prefersHtml(req)) return result;
-    const page = typeof req.query.page === 'string' ? `?page=${encodeURIComponent(req.query.page)}` : '';
-    res.redirect(303, `/admin${page}`);
+    @CurrentUser() moderator: UserEntity,
+  ): Promise<Decision> {
+    return this.moderation.decide(id, action === DecisionAction.Approve ? 'approved' : 'denied', moderator);
   }
 
   /** The guest link as a QR code (an image, so nothing is inlined into the page). */
   @Roles('admin', 'moderator')
   @Get('qr.svg')
-  async qr(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
-    const svg = await this.guestLink.qrSvg(this.guestLink.guestUrl(req));
-    res.type('image/svg+xml').set('Cache-Control', 'private, max-age=60').send(svg);
+  @Header('Content-Type', 'image/svg+xml')
+  @Header('Cache-Control', 'private, max-age=60')
+  qr(@Req() req: AppRequest): Promise<string> {
+    return this.guestLink.qrSvg(this.guestLink.guestUrl(req));
   }
 
   /** A plain GET, so the link works when opened from a terminal or a QR code. */
   @Public()
   @Get('claim/:token')
-  async claim(@Param('token') token: string, @Req() req: AppRequest, @Res() res: Response): Promise<void> {
+  @Redirect('/admin', 303)
+  async claim(@Param('token') token: string, @Req() req: AppRequest): Promise<void> {
     await this.claims.claim(req, token);
-    res.redirect(303, '/admin');
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { toColourView } from '../home/home.service.js';
 import { SettingsService } from '../settings/settings.service.js';
+import { RendererPanelService, type RendererPanel } from './renderer-panel.service.js';
 import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { refusal } from '../suggestions/transition-refusal.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
@@ -38,7 +39,17 @@ export class ModerationService {
     private readonly suggestions: SuggestionQueries,
     private readonly lifecycle: SuggestionLifecycle,
     private readonly settings: SettingsService,
+    private readonly panel: RendererPanelService,
   ) {}
+
+  /** Everything the host's page shows: the queue, the counts, the renderer panel and the guest link. */
+  async hostPage(
+    page: number,
+    guestUrl: string,
+  ): Promise<ModerationPage & { panel: RendererPanel; guestUrl: string }> {
+    const [moderation, panel] = await Promise.all([this.page(page), this.panel.current()]);
+    return { ...moderation, panel, guestUrl };
+  }
 
   async page(requested: number): Promise<ModerationPage> {
     const counts = await this.suggestions.countByStatus();

@@ -1,9 +1,9 @@
-import { Controller, Get, HttpCode, Param, ParseIntPipe, Post, Req, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { Roles } from '../auth/auth.decorators.js';
-import type { AppRequest } from '../common/app-request.js';
-import { prefersHtml } from '../common/respond.js';
+import { Answer } from '../common/answer/answer.decorator.js';
 import { RendererPanelService, type RendererPanel } from './renderer-panel.service.js';
+
+const backToPanel = { redirect: '/admin#renderer' };
 
 /** The renderer panel's data and controls. Browsers are sent back to /admin; JSON clients get the result. */
 @Controller('admin/renderer')
@@ -18,38 +18,29 @@ export class RendererPanelController {
 
   @Post('pause')
   @HttpCode(200)
-  async pause(@Req() req: AppRequest, @Res({ passthrough: true }) res: Response) {
-    return backToAdmin(req, res, await this.panel.setPaused(true));
+  @Answer(backToPanel)
+  pause() {
+    return this.panel.setPaused(true);
   }
 
   @Post('resume')
   @HttpCode(200)
-  async resume(@Req() req: AppRequest, @Res({ passthrough: true }) res: Response) {
-    return backToAdmin(req, res, await this.panel.setPaused(false));
+  @Answer(backToPanel)
+  resume() {
+    return this.panel.setPaused(false);
   }
 
   @Post('retry/:id')
   @HttpCode(200)
-  async retry(
-    @Param('id', ParseIntPipe) id: number,
-    @Req() req: AppRequest,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return backToAdmin(req, res, await this.panel.retry(id));
+  @Answer(backToPanel)
+  retry(@Param('id', ParseIntPipe) id: number) {
+    return this.panel.retry(id);
   }
 
   @Post('cancel/:id')
   @HttpCode(200)
-  async cancel(
-    @Param('id', ParseIntPipe) id: number,
-    @Req() req: AppRequest,
-    @Res({ passthrough: true }) res: Response,
-  ) {
-    return backToAdmin(req, res, await this.panel.cancel(id));
+  @Answer(backToPanel)
+  cancel(@Param('id', ParseIntPipe) id: number) {
+    return this.panel.cancel(id);
   }
-}
-
-function backToAdmin<T>(req: AppRequest, res: Response, result: T): T | void {
-  if (!prefersHtml(req)) return result;
-  res.redirect(303, '/admin#renderer');
 }

@@ -1,10 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { CurrentUser } from '../auth/auth.decorators.js';
-import type { AppRequest } from '../common/app-request.js';
-import { setFlash, takeFlash } from '../common/flash.js';
-import { prefersHtml } from '../common/respond.js';
+import { Answer } from '../common/answer/answer.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { ApiTokensService, type ApiTokenView, type CreatedApiToken } from './api-tokens.service.js';
 import { CreateApiTokenDto } from './dto/create-api-token.dto.js';
@@ -18,50 +15,33 @@ import { CreateApiTokenDto } from './dto/create-api-token.dto.js';
 export class ApiTokensController {
   constructor(private readonly tokens: ApiTokensService) {}
 
-  /** The new token is in this one response only (a page, not a redirect: it is never kept in the session). */
+  /**
+   * The new token is in this one response only (a page, not a redirect: it is never kept in the session).
+   * JSON clients get the token itself; the page shows it above the list.
+   */
   @Post('api-tokens')
   @HttpCode(201)
-  async create(
-    @CurrentUser() user: UserEntity,
-    @Body() input: CreateApiTokenDto,
-    @Req() req: AppRequest,
-    @Res() res: Response,
-  ): Promise<void> {
-    const created: CreatedApiToken = await this.tokens.create(user, input.name || 'API token');
-    res.setHeader('Cache-Control', 'no-store');
-    if (!prefersHtml(req)) {
-      res.status(201).json(created);
-      return;
-    }
-    res.status(201).render('api-tokens/tokens', {
-      title: 'API tokens',
-      apiTokens: await this.tokens.list(user),
-      newApiToken: created,
-    });
+  @Header('Cache-Control', 'no-store')
+  @Answer({ drawnBy: 'api-tokens' })
+  create(@CurrentUser() user: UserEntity, @Body() input: CreateApiTokenDto): Promise<CreatedApiToken> {
+    return this.tokens.create(user, input.name || 'API token');
   }
 
   @Post('api-tokens/:id/revoke')
   @HttpCode(200)
+  @Answer({ redirect: '/account/api-tokens', notice: 'The API token was revoked.' })
   async revoke(
     @CurrentUser() user: UserEntity,
     @Param('id', ParseIntPipe) id: number,
-    @Req() req: AppRequest,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<{ revoked: true } | void> {
+  ): Promise<{ revoked: true }> {
     await this.tokens.revoke(user, id);
-    if (!prefersHtml(req)) return { revoked: true };
-    await setFlash(req, 'The API token was revoked.');
-    res.redirect(303, '/account/api-tokens');
+    return { revoked: true };
   }
 
   /** The tokens on a page of their own (the /account page carries the same partial), or as JSON. */
   @Get('api-tokens')
-  async list(@CurrentUser() user: UserEntity, @Req() req: AppRequest, @Res() res: Response): Promise<void> {
-    const apiTokens: ApiTokenView[] = await this.tokens.list(user);
-    if (!prefersHtml(req)) {
-      res.json(apiTokens);
-      return;
-    }
-    res.render('api-tokens/tokens', { title: 'API tokens', apiTokens, flash: takeFlash(req) });
+  @Answer({ drawnBy: 'api-tokens' })
+  list(@CurrentUser() user: UserEntity): Promise<ApiTokenView[]> {
+    return this.tokens.list(user);
   }
 }

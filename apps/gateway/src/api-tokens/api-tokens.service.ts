@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException, type OnModuleInit } from '@nestjs/common';
+import { Page } from '../common/answer/answer.decorator.js';
+import { PageRegistry } from '../common/answer/page-registry.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { ApiTokensRepository } from './api-tokens.repository.js';
@@ -22,11 +24,24 @@ export interface CreatedApiToken extends ApiTokenView {
 
 /** Personal API tokens: random secrets of which only the SHA-256 is kept, so a database leak reveals none. */
 @Injectable()
-export class ApiTokensService {
+export class ApiTokensService implements OnModuleInit {
   constructor(
     private readonly tokens: ApiTokensRepository,
     private readonly users: UsersRepository,
+    private readonly pages: PageRegistry,
   ) {}
+
+  /** The tokens page: the list, and a token just created (shown this once) above it. */
+  onModuleInit(): void {
+    this.pages.register('api-tokens', async (req, { result }) => {
+      const created = result && !Array.isArray(result) ? (result as CreatedApiToken) : undefined;
+      return new Page('api-tokens/tokens', {
+        title: 'API tokens',
+        apiTokens: Array.isArray(result) ? result : await this.list(req.user!),
+        newApiToken: created,
+      });
+    });
+  }
 
   async create(user: UserEntity, name: string): Promise<CreatedApiToken> {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');

@@ -8,7 +8,6 @@ import {
   ParseIntPipe,
   Post,
   Query,
-  UploadedFile,
   UseGuards,
 } from '@nestjs/common';
 import {
@@ -23,6 +22,7 @@ import {
 } from '@nestjs/swagger';
 import { ModerationService, type Decision } from '../admin/moderation.service.js';
 import { CurrentUser, Roles } from '../auth/auth.decorators.js';
+import { UploadedPicture } from '../pictures/uploaded-picture.decorator.js';
 import { CreateSuggestionDto } from '../suggestions/dto/create-suggestion.dto.js';
 import { SubmissionThrottleGuard } from '../suggestions/submission-throttle.guard.js';
 import type { UserEntity } from '../users/user.entity.js';
@@ -94,10 +94,10 @@ export class ApiController {
   submit(
     @CurrentUser() user: UserEntity,
     @Body() input: CreateSuggestionDto,
-    // Parsed by the image-prompts module's PictureUploadMiddleware for multipart requests.
-    @UploadedFile() picture: Express.Multer.File | undefined,
+    // Parsed by the pictures module's PictureUploadMiddleware for multipart requests.
+    @UploadedPicture() picture: Buffer | undefined,
   ): Promise<ApiCreatedPromptDto> {
-    return this.api.submit(user, input, picture?.buffer);
+    return this.api.submit(user, input, picture);
   }
 
   @Get('prompts')

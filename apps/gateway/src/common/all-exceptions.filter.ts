@@ -27,11 +27,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
 export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    const response = exception.getResponse();
-    const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-    const message = Array.isArray(raw) ? raw.join(' ') : typeof raw === 'string' ? raw : exception.message;
     if (status >= 500) logger.error(exception.stack ?? exception.message);
-    return { statusCode: status, message, error: reasonPhrase(status) };
+    return { statusCode: status, message: messageOf(exception), error: reasonPhrase(status) };
   }
   const status = clientStatusOf(exception);
   if (status) {
@@ -39,6 +36,13 @@ export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
   }
   logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
   return { statusCode: 500, message: 'Something went wrong on our side.', error: 'Internal Server Error' };
+}
+
+/** The words for people: the exception's own message, or the validation messages it carries. */
+export function messageOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
+  return Array.isArray(raw) ? raw.join(' ') : typeof raw === 'string' ? raw : exception.message;
 }
 
 export function sendError(req: Request, res: Response, body: ErrorBody): void {

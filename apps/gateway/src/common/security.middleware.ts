@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import type { AppRequest } from './app-request.js';
 import { csrfTokenFor } from './csrf.js';
 
 const isApiDocsPath = (req: Request): boolean => /^\/api\/docs(?:[/-]|$)/.test(req.path);
@@ -39,11 +40,18 @@ export const securityHeaders = helmet({
 });
 
 /**
- * Values every page template may use. The CSRF token is read lazily, when a view is rendered: a handler
- * may regenerate the session first (a new guest, a claimed admin), and the form must carry the token
- * of the session the browser will actually hold.
+ * Values every page template may use, read lazily when a view is rendered: a handler may regenerate the
+ * session first (a new guest, a claimed admin), and the form must carry the CSRF token of the session the
+ * browser will actually hold.
  */
 export function pageLocals(req: Request, res: Response, next: NextFunction): void {
   Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => csrfTokenFor(req) });
+  // The header's "Host" link and the admin navigation, for whoever the guard recognised.
+  const role = () => (req as AppRequest).user?.role;
+  Object.defineProperty(res.locals, 'isStaff', {
+    enumerable: true,
+    get: () => role() === 'admin' || role() === 'moderator',
+  });
+  Object.defineProperty(res.locals, 'isModerator', { enumerable: true, get: () => role() === 'moderator' });
   next();
 }

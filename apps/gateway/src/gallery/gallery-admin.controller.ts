@@ -2,18 +2,15 @@ import {
   Body,
   Controller,
   Get,
+  Header,
   HttpCode,
   ParseIntPipe,
   Post,
   Query,
-  Render,
-  Req,
-  Res,
   StreamableFile,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { Roles } from '../auth/auth.decorators.js';
-import { prefersHtml } from '../common/respond.js';
+import { Answer } from '../common/answer/answer.decorator.js';
 import { RevealDto } from './dto/reveal.dto.js';
 import { ExportService } from './export.service.js';
 import { RevealService } from './reveal.service.js';
@@ -30,9 +27,9 @@ export class GalleryAdminController {
   /** Full screen, so without the site's header: the view is a whole document of its own. */
   @Roles('admin')
   @Get('show')
-  @Render('admin/show')
-  async showPage(): Promise<SlidesPage & { title: string; layout: false }> {
-    return { title: 'Show', layout: false, ...(await this.show.slidesAfter(0, SHOW_FIRST_SLIDES)) };
+  @Answer({ page: 'admin/show', title: 'Show' })
+  async showPage(): Promise<SlidesPage & { layout: false }> {
+    return { layout: false, ...(await this.show.slidesAfter(0, SHOW_FIRST_SLIDES)) };
   }
 
   /** Polled by the show for new renders (live mode). */
@@ -47,20 +44,15 @@ export class GalleryAdminController {
   @Roles('admin')
   @Post('reveal')
   @HttpCode(200)
-  async setReveal(
-    @Body() input: RevealDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<{ revealed: boolean } | void> {
-    const result = await this.reveal.setRevealed(input.revealed);
-    if (!prefersHtml(req)) return result;
-    res.redirect(303, '/admin');
+  @Answer({ redirect: '/admin' })
+  setReveal(@Body() input: RevealDto): Promise<{ revealed: boolean }> {
+    return this.reveal.setRevealed(input.revealed);
   }
 
   @Roles('admin')
   @Get('export')
-  export(@Res({ passthrough: true }) res: Response): StreamableFile {
-    res.setHeader('Cache-Control', 'private, no-store');
+  @Header('Cache-Control', 'private, no-store')
+  export(): StreamableFile {
     return new StreamableFile(this.exports.zip(), {
       type: 'application/zip',
       disposition: `attachment; filename="${this.exports.fileName()}"`,

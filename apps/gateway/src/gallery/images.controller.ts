@@ -1,5 +1,4 @@
-import { Controller, Get, Param, ParseIntPipe, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Header, Param, ParseIntPipe, Query, Req, StreamableFile } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
 import { ImagesService } from './images.service.js';
@@ -8,19 +7,20 @@ import { ImagesService } from './images.service.js';
 export class ImagesController {
   constructor(private readonly images: ImagesService) {}
 
-  /** Public route on purpose: the service answers 404 to anyone who may not see the image. */
+  /**
+   * Public route on purpose: the service answers 404 to anyone who may not see the image. Access depends
+   * on the viewer and on the reveal, which the host can switch off again: never stored by a shared cache,
+   * and never reused by the browser without asking.
+   */
   @Public()
   @Get(':id')
+  @Header('Cache-Control', 'private, no-store')
   async image(
     @Param('id', ParseIntPipe) id: number,
     @Query('download') download: unknown,
     @Req() req: AppRequest,
-    @Res({ passthrough: true }) res: Response,
   ): Promise<StreamableFile> {
     const image = await this.images.open(id, req);
-    // Access depends on the viewer and on the reveal, which the host can switch off again: never stored by a
-    // shared cache, and never reused by the browser without asking.
-    res.setHeader('Cache-Control', 'private, no-store');
     return new StreamableFile(image.stream, {
       type: image.contentType,
       length: image.size,

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Post, Req, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Get, Post, Redirect, Req } from '@nestjs/common';
 import { Public } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
+import type { Page } from '../common/answer/answer.decorator.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { ContinueAsDto } from './dto/continue-as.dto.js';
 import { HomeService } from './home.service.js';
@@ -15,26 +15,22 @@ export class HomeController {
 
   @Public()
   @Get()
-  async index(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
-    const page = await this.home.page(req);
-    res.render(page.view, page.model);
+  index(@Req() req: AppRequest): Promise<Page> {
+    return this.home.page(req);
   }
 
+  /** The "Are you lost?" choices are browser forms: whoever sent them goes to their page. */
   @Public()
   @Post('welcome-back/continue')
-  async continueAs(
-    @Req() req: AppRequest,
-    @Body() input: ContinueAsDto,
-    @Res() res: Response,
-  ): Promise<void> {
+  @Redirect('/', 303)
+  async continueAs(@Req() req: AppRequest, @Body() input: ContinueAsDto): Promise<void> {
     await this.identity.continueAs(req, input.userId);
-    res.redirect(303, '/');
   }
 
   @Public()
   @Post('welcome-back/fresh')
-  async startFresh(@Req() req: AppRequest, @Res() res: Response): Promise<void> {
+  @Redirect('/', 303)
+  async startFresh(@Req() req: AppRequest): Promise<void> {
     await this.home.startFresh(req);
-    res.redirect(303, '/');
   }
 }

@@ -1,18 +1,14 @@
-import { ForbiddenException, Injectable } from '@nestjs/common';
+import { ForbiddenException, Injectable, type OnModuleInit } from '@nestjs/common';
 import { INVITE_ONLY_MESSAGE, maySubmit } from '../accounts/access-mode.js';
 import type { AppRequest } from '../common/app-request.js';
+import { Page } from '../common/answer/answer.decorator.js';
+import { PageRegistry, type Refusal } from '../common/answer/page-registry.service.js';
 import { hasServableImage } from '../gallery/image-files.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { SettingsService } from '../settings/settings.service.js';
-import { PROMPT_LIMITS } from '#contracts';
 import { toSuggestionView } from '../suggestions/suggestion.view.js';
 import { SuggestionsService } from '../suggestions/suggestions.service.js';
 import type { UserEntity } from '../users/user.entity.js';
-
-export type HomePage =
-  | { view: 'lost'; model: { title: string; candidates: ColourView[] } }
-  | { view: 'invite-only'; model: { title: string; message: string } }
-  | { view: 'home'; model: Record<string, unknown> };
 
 export interface ColourView {
   id: number;
@@ -22,67 +18,75 @@ export interface ColourView {
 
 const DEFAULT_SIZE = 512;
 
+/** The guest page: "Are you lost?", the invite-only notice, or the guest's colour, form and prompts. */
 @Injectable()
-export class HomeService {
+export class HomeService implements OnModuleInit {
   constructor(
     private readonly identity: IdentityService,
     private readonly suggestions: SuggestionsService,
     private readonly settings: SettingsService,
+    private readonly pages: PageRegistry,
   ) {}
 
-  async page(req: AppRequest): Promise<HomePage> {
+  /** A refused prompt comes back on this page, the message beside the form and the text kept. */
+  onModuleInit(): void {
+    this.pages.register('prompt', (req, { refusal }) => this.page(req, refusal));
+  }
+
+  async page(req: AppRequest, refusal?: Refusal): Promise<Page> {
     // Invite-only: a visitor without a session gets no colour (nor the guests' "Are you lost?" choice).
     if ((await this.settings.get()).accessMode === 'invite-only' && !(await this.identity.currentUser(req))) {
-      return { view: 'invite-only', model: { title: 'Invite-only', message: INVITE_ONLY_MESSAGE } };
+      return new Page('invite-only', { title: 'Invite-only', message: INVITE_ONLY_MESSAGE });
     }
     const visitor = await this.identity.resolveVisitor(req);
     if (visitor.kind === 'lost') {
-      return {
-        view: 'lost',
-        model: { title: 'Are you lost?', candidates: visitor.candidates.map(toColourView) },
-      };
+      return new Page('lost', { title: 'Are you lost?', candidates: visitor.candidates.map(toColourView) });
     }
     const { user } = visitor;
     const [settings, own] = await Promise.all([this.settings.get(), this.suggestions.listOwn(user.id)]);
     const welcome = req.session.welcome === true;
-    const flash = req.session.flash;
     if (welcome) delete req.session.welcome;
-    if (flash) delete req.session.flash;
     const defaultSize = settings.allowedSizes.includes(DEFAULT_SIZE)
       ? DEFAULT_SIZE
       : settings.allowedSizes[0];
-    return {
-      view: 'home',
-      model: {
+    const draft = refusal?.input ?? {};
+    const sizeOptions = (chosen: string | undefined) => {
+      const wanted = settings.allowedSizes.includes(Number(chosen)) ? Number(chosen) : defaultSize;
+      return settings.allowedSizes.map((value) => ({ value, selected: value === wanted }));
+    };
+    return new Page(
+      'home',
+      {
         title: 'Vernissage',
         me: toColourView(user),
         welcome,
-        flash,
+        promptError: refusal?.message,
+        draft,
         banned: user.banned,
         submissionsOpen: settings.submissionsOpen,
         inviteOnlyGuest: !maySubmit(settings.accessMode, user),
         inviteOnlyMessage: INVITE_ONLY_MESSAGE,
         canSubmit: settings.submissionsOpen && !user.banned && maySubmit(settings.accessMode, user),
-        sizes: settings.allowedSizes.map((value) => ({ value, selected: value === defaultSize })),
-        promptMax: PROMPT_LIMITS.maxLength,
+        widths: sizeOptions(draft.width),
+        heights: sizeOptions(draft.height),
         prompts: own.map((suggestion) => ({
           ...toSuggestionView(suggestion),
           // After the reveal a guest sees their own images; /images/:id checks the same rule again.
           showImage: settings.revealed && hasServableImage(suggestion),
         })),
-        isStaff: user.role === 'admin' || user.role === 'moderator',
         hasAccount: Boolean(user.username),
         revealed: settings.revealed,
       },
-    };
+      refusal?.status,
+    );
   }
 
   /** "Start fresh" hands out a new guest colour, which invite-only mode gives to nobody. */
-  async startFresh(req: AppRequest): Promise<void> {
+  async startFresh(req: AppRequest): Promise<UserEntity> {
     if ((await this.settings.get()).accessMode === 'invite-only') {
       throw new ForbiddenException(INVITE_ONLY_MESSAGE);
     }
-    await this.identity.startAs(req, 'guest');
+    return this.identity.startAs(req, 'guest');
   }
 }
 

@@ -6,3 +6,6 @@ export function regenerateSession(req: Request): Promise<void> {
     req.session.regenerate((error: unknown) => (error ? reject(error) : resolve()));
   });
 }
+
+/** The session cookie's name. */
+export const SESSION_COOKIE = 'vernissage.sid';

@@ -1,15 +1,14 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UploadedFile, UseGuards } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { CurrentUser } from '../auth/auth.decorators.js';
-import type { AppRequest } from '../common/app-request.js';
-import { setFlash } from '../common/flash.js';
-import { prefersHtml } from '../common/respond.js';
+import { Answer } from '../common/answer/answer.decorator.js';
+import { UploadedPicture } from '../pictures/uploaded-picture.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { CreateSuggestionDto } from './dto/create-suggestion.dto.js';
 import { SubmissionThrottleGuard } from './submission-throttle.guard.js';
 import type { SuggestionView } from './suggestion.view.js';
 import { SuggestionsService } from './suggestions.service.js';
 
+/** The guest form's POST ("prompt" in public routes); a refusal comes back on the form, the text kept. */
 @Controller('prompts')
 export class SuggestionsController {
   constructor(private readonly suggestions: SuggestionsService) {}
@@ -17,17 +16,16 @@ export class SuggestionsController {
   @Post()
   @HttpCode(201)
   @UseGuards(SubmissionThrottleGuard)
-  async create(
+  @Answer({
+    redirect: '/#your-prompts',
+    notice: 'Sent! Your prompt is waiting for the host.',
+    form: 'prompt',
+  })
+  create(
     @CurrentUser() user: UserEntity,
     @Body() input: CreateSuggestionDto,
-    // Parsed by PictureUploadMiddleware for multipart forms (before the CSRF guard needs the body).
-    @UploadedFile() picture: Express.Multer.File | undefined,
-    @Req() req: AppRequest,
-    @Res({ passthrough: true }) res: Response,
-  ): Promise<SuggestionView | void> {
-    const suggestion = await this.suggestions.submit(user, input, picture?.buffer);
-    if (!prefersHtml(req)) return suggestion;
-    await setFlash(req, 'Sent! Your prompt is waiting for the host.');
-    res.redirect(303, '/#your-prompts');
+    @UploadedPicture() picture: Buffer | undefined,
+  ): Promise<SuggestionView> {
+    return this.suggestions.submit(user, input, picture);
   }
 }

@@ -1,0 +1,127 @@
+import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
+import type { Response } from 'express';
+import { catchError, from, mergeMap, Observable, of } from 'rxjs';
+import { messageOf } from '../all-exceptions.filter.js';
+import type { AppRequest } from '../app-request.js';
+import { setFlash, takeFlash } from '../flash.js';
+import { prefersHtml } from '../respond.js';
+import { ANSWER_KEY, Page, type AnswerOptions } from './answer.decorator.js';
+import { PageRegistry, type Refusal } from './page-registry.service.js';
+
+/** Never carried back into a form. */
+const SECRET_FIELD = /^_csrf$|password|token/i;
+
+/**
+ * The one place where an answer takes its shape (with AllExceptionsFilter for errors): for a route with
+ * `@Answer`, a browser gets the page or the redirect the route names, a JSON client the handler's result.
+ * HTML answers are sent here; the adapter then leaves the response alone (see answering-express-adapter).
+ */
+@Injectable()
+export class AnswerInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly pages: PageRegistry,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const options = this.reflector.get<AnswerOptions<unknown> | undefined>(ANSWER_KEY, context.getHandler());
+    const req = context.switchToHttp().getRequest<AppRequest>();
+    const res = context.switchToHttp().getResponse<Response>();
+    if (!options || !prefersHtml(req)) {
+      return next
+        .handle()
+        .pipe(mergeMap((result) => (result instanceof Page ? from(drawPage(req, res, result)) : of(result))));
+    }
+    return next.handle().pipe(
+      mergeMap((result) => from(this.answer(options, result, req, res, context.getHandler()))),
+      catchError((error: unknown) => {
+        const refusal = options.form ? refusalOf(error, req) : null;
+        if (!refusal || !options.form) throw error;
+        return from(this.redraw(options.form, refusal, req, res, error));
+      }),
+    );
+  }
+
+  private async answer(
+    options: AnswerOptions<unknown>,
+    result: unknown,
+    req: AppRequest,
+    res: Response,
+    handler: object,
+  ) {
+    if (result instanceof Page) return drawPage(req, res, result);
+    if (options.redirect !== undefined) {
+      const notice = typeof options.notice === 'function' ? options.notice(result) : options.notice;
+      if (notice) await setFlash(req, notice);
+      const target =
+        typeof options.redirect === 'function' ? options.redirect(result, req) : options.redirect;
+      res.redirect(303, target);
+      return undefined;
+    }
+    if (options.drawnBy !== undefined) {
+      const page = await this.pages.draw(options.drawnBy, req, { result });
+      if (!page) throw new Error(`No page is registered as "${options.drawnBy}".`);
+      res.status(this.statusOf(handler));
+      await render(req, res, page.view, page.model);
+      return undefined;
+    }
+    if (options.page !== undefined) {
+      const title = typeof options.title === 'function' ? options.title(result) : options.title;
+      res.status(this.statusOf(handler));
+      await render(req, res, options.page, { ...(title ? { title } : {}), ...(result as object) });
+      return undefined;
+    }
+    return result;
+  }
+
+  /** A page keeps the route's own status (e.g. 201 for something created). */
+  private statusOf(handler: object): number {
+    return this.reflector.get<number | undefined>(HTTP_CODE_METADATA, handler as never) ?? 200;
+  }
+
+  private async redraw(form: string, refusal: Refusal, req: AppRequest, res: Response, error: unknown) {
+    const page = await this.pages.draw(form, req, { refusal });
+    if (!page) throw error;
+    res.status(refusal.status);
+    await render(req, res, page.view, page.model);
+    return undefined;
+  }
+}
+
+/** A 4xx raised by the handler, as a form can show it; anything else stays an error. */
+function refusalOf(error: unknown, req: AppRequest): Refusal | null {
+  if (!(error instanceof HttpException)) return null;
+  const status = error.getStatus();
+  if (status < 400 || status >= 500) return null;
+  const input: Record<string, string> = {};
+  for (const [key, value] of Object.entries((req.body ?? {}) as Record<string, unknown>)) {
+    if (SECRET_FIELD.test(key)) continue;
+    if (typeof value === 'string') input[key] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') input[key] = String(value);
+  }
+  return { status, message: messageOf(error), input, error };
+}
+
+async function drawPage(req: AppRequest, res: Response, page: Page): Promise<undefined> {
+  if (page.status) res.status(page.status);
+  await render(req, res, page.view, page.model);
+  return undefined;
+}
+
+/**
+ * Renders and sends a page, resolving once it is sent (so the adapter sees the response handled). A whole
+ * page takes the one-time notice; a fragment (no layout) leaves it for the page it was meant for.
+ */
+function render(req: AppRequest, res: Response, view: string, model: Record<string, unknown>): Promise<void> {
+  const flash = model.layout === false || 'flash' in model ? {} : { flash: takeFlash(req) };
+  return new Promise((resolve, reject) =>
+    res.render(view, { ...flash, ...model }, (error: Error | null, html: string) => {
+      if (error) return reject(error);
+      res.type('html').send(html);
+      resolve();
+    }),
+  );
+}
