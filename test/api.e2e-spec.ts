@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import request from 'supertest';
@@ -6,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { UsersRepository } from '../apps/gateway/src/users/users.repository.js';
 import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import { HTML, makeTempDir, startGateway, type Browser, type TestGateway } from './gateway/harness.js';
+import { eventually } from './pipeline/processes.js';
 import { Party, type Guest } from './support/gallery-fixtures.js';
 
 const JSON_TYPE = 'application/json';
@@ -387,6 +390,21 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         .send({ username: 'grace', email: 'grace@example.org' });
       expect(res.status).toBe(201);
       expect((await gateway.app.get(UsersRepository).findById(res.body.id))!.passwordHash).toBeNull();
+      // Without a password, the member gets the same invitation mail as from the invite form (saved as a
+      // file here, no SMTP server being set).
+      const mailDir = join(gateway.config.outputDir, 'mail');
+      const mail = await eventually(
+        () =>
+          existsSync(mailDir)
+            ? readdirSync(mailDir).map((name) => readFileSync(join(mailDir, name), 'utf8'))
+            : [],
+        (mails) => mails.some((text) => text.includes('grace@example.org')),
+        5000,
+        "grace's invitation",
+      );
+      const invitation = mail.find((text) => text.includes('grace@example.org'))!;
+      expect(invitation).toContain('Your invitation to Vernissage');
+      expect(invitation.replace(/=\r?\n/g, '')).toMatch(/set-password\?token=(3D)?[A-Za-z0-9_-]+/);
     });
 
     it('400 for missing or invalid fields; 401 without auth; 403 for a guest token', async () => {

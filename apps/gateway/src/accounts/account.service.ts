@@ -1,10 +1,10 @@
 import { BadRequestException, Injectable, type OnModuleInit } from '@nestjs/common';
 import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry } from '../common/answer/page-registry.service.js';
-import argon2 from 'argon2';
 import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
+import { PasswordHasher } from './password-hasher.service.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from './account-rules.js';
 
 export interface AccountView {
@@ -20,6 +20,7 @@ export interface AccountView {
 export class AccountService implements OnModuleInit {
   constructor(
     private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
     private readonly pages: PageRegistry,
   ) {}
 
@@ -55,7 +56,7 @@ export class AccountService implements OnModuleInit {
     if (!user.passwordHash) {
       throw new BadRequestException('This account has no password yet. Use the link from your invitation.');
     }
-    const valid = await argon2.verify(user.passwordHash, input.currentPassword).catch(() => false);
+    const valid = await this.hasher.verify(user.passwordHash, input.currentPassword);
     if (!valid) throw new BadRequestException('Current password is wrong.');
     const length = [...input.newPassword].length;
     if (length < PASSWORD_MIN || length > PASSWORD_MAX) {
@@ -64,9 +65,6 @@ export class AccountService implements OnModuleInit {
     if (input.newPassword !== input.repeatPassword) {
       throw new BadRequestException('The two new passwords are not the same.');
     }
-    await this.users.setPasswordHash(
-      user.id,
-      await argon2.hash(input.newPassword, { type: argon2.argon2id }),
-    );
+    await this.users.setPasswordHash(user.id, await this.hasher.hash(input.newPassword));
   }
 }

@@ -1,3 +1,4 @@
+import { AccountsCoreModule } from './accounts-core.module.js';
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
@@ -16,7 +17,13 @@ import { SetPasswordService } from './set-password.service.js';
 
 /** Mail, invitations by the admin, and the mailed single-use links that set or reset a password. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AccountTokenEntity]), AuthModule, IdentityModule, UsersModule],
+  imports: [
+    AccountsCoreModule,
+    TypeOrmModule.forFeature([AccountTokenEntity]),
+    AuthModule,
+    IdentityModule,
+    UsersModule,
+  ],
   controllers: [InvitationsController, SetPasswordController, PasswordResetController],
   providers: [
     MailService,
@@ -25,7 +32,7 @@ import { SetPasswordService } from './set-password.service.js';
     SetPasswordService,
     PasswordResetService,
   ],
-  exports: [MailService, AccountTokensRepository],
+  exports: [MailService, AccountTokensRepository, InvitationsService],
 })
 export class InvitationsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -1,13 +1,8 @@
-import {
-  BadRequestException,
-  ConflictException,
-  ForbiddenException,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { GatewayConfig } from '../config/gateway.config.js';
 import type { UserEntity, UserRole } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
+import { AccountCreation } from './account-creation.service.js';
 import { AccountTokensRepository } from './account-tokens.repository.js';
 import type { InvitationDto } from './dto/invitation.dto.js';
 import { MailService } from './mail.service.js';
@@ -27,11 +22,6 @@ export interface RoleChangeView {
   message: string;
 }
 
-/** SQLite's unique-index error, raised when two invitations race for the same name. */
-function isUniqueViolation(error: unknown): boolean {
-  return /UNIQUE constraint failed/i.test(error instanceof Error ? error.message : String(error));
-}
-
 /**
  * The admin registers members and moderators by name and email; they choose their own password through
  * a single-use mailed link, so no password ever travels by mail.
@@ -40,21 +30,20 @@ function isUniqueViolation(error: unknown): boolean {
 export class InvitationsService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly accounts: AccountCreation,
     private readonly tokens: AccountTokensRepository,
     private readonly mail: MailService,
     private readonly config: GatewayConfig,
   ) {}
 
   async invite(input: InvitationDto, origin: string): Promise<InvitationView> {
-    await this.assertFree(input.username, input.email);
-    const user = await this.users.createWithColour(input.role, null);
-    try {
-      await this.users.setAccount(user.id, input);
-    } catch (error) {
-      await this.users.deleteById(user.id);
-      if (isUniqueViolation(error)) throw this.duplicate(input.username, input.email, null);
-      throw error;
-    }
+    const user = await this.accounts.create(input);
+    return this.sendInvitation(user, origin);
+  }
+
+  /** Mails a new account its single-use link to choose a password. */
+  async sendInvitation(user: UserEntity, origin: string): Promise<InvitationView> {
+    const input = { username: user.username!, email: user.email!, role: user.role };
     const token = await this.tokens.create(user.id, 'invite', this.config.mail.inviteTtlS);
     const hours = Math.round(this.config.mail.inviteTtlS / 3600);
     this.mail.send({
@@ -93,19 +82,5 @@ export class InvitationsService {
     }
     await this.users.setRole(targetId, role);
     return { id: targetId, role, message: `${user.username ?? user.colourName} is now ${role}.` };
-  }
-
-  private async assertFree(username: string, email: string): Promise<void> {
-    const byName = await this.users.findByUsernameOrEmail(username);
-    const byEmail = await this.users.findByUsernameOrEmail(email);
-    if (byName?.username === username || byEmail?.email === email) {
-      throw this.duplicate(username, email, byName?.username === username ? 'username' : 'email');
-    }
-  }
-
-  private duplicate(username: string, email: string, which: 'username' | 'email' | null): ConflictException {
-    if (which === 'username') return new ConflictException(`The username ${username} is already taken.`);
-    if (which === 'email') return new ConflictException(`There is already an account for ${email}.`);
-    return new ConflictException('That username or email address is already taken.');
   }
 }

@@ -1,3 +1,4 @@
+import { AccountsCoreModule } from './accounts-core.module.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
@@ -14,7 +15,13 @@ import { LogoutController } from './logout.controller.js';
 
 /** Login, logout, lockout and the account page (password change). */
 @Module({
-  imports: [TypeOrmModule.forFeature([LoginFailureEntity]), AuthModule, IdentityModule, UsersModule],
+  imports: [
+    AccountsCoreModule,
+    TypeOrmModule.forFeature([LoginFailureEntity]),
+    AuthModule,
+    IdentityModule,
+    UsersModule,
+  ],
   controllers: [LoginController, LogoutController, AccountController],
   providers: [LoginFailuresRepository, LockoutService, LoginService, AccountService],
   exports: [LoginService],

@@ -1,5 +1,4 @@
 import { Injectable, UnauthorizedException, type OnModuleInit } from '@nestjs/common';
-import argon2 from 'argon2';
 import { AdminDevicesRepository } from '../auth/admin-devices.repository.js';
 import type { AppRequest } from '../common/app-request.js';
 import { Page } from '../common/answer/answer.decorator.js';
@@ -9,6 +8,7 @@ import { regenerateSession, SESSION_COOKIE } from '../sessions/session-utils.js'
 import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { LockoutService } from './lockout.service.js';
+import { PasswordHasher } from './password-hasher.service.js';
 
 /** One message for an unknown account and a wrong password, so a login never reveals who has an account. */
 export const LOGIN_FAILED_MESSAGE = 'Wrong username, email or password.';
@@ -26,14 +26,12 @@ export interface LoggedIn {
 
 @Injectable()
 export class LoginService implements OnModuleInit {
-  /** Verified against when the account is unknown, so both failures take about as long. */
-  private readonly decoyHash = argon2.hash('decoy password that never matches', { type: argon2.argon2id });
-
   constructor(
     private readonly users: UsersRepository,
     private readonly lockout: LockoutService,
     private readonly devices: AdminDevicesRepository,
     private readonly fingerprints: FingerprintService,
+    private readonly hasher: PasswordHasher,
     private readonly pages: PageRegistry,
   ) {}
 
@@ -60,8 +58,8 @@ export class LoginService implements OnModuleInit {
     const subject = this.lockout.accountSubject(user?.passwordHash ? user.id : null, identifier);
     await this.lockout.assertNotLocked(req, subject);
     const valid = user?.passwordHash
-      ? await argon2.verify(user.passwordHash, password).catch(() => false)
-      : await argon2.verify(await this.decoyHash, password).then(() => false);
+      ? await this.hasher.verify(user.passwordHash, password)
+      : await this.hasher.verifyDecoy(password);
     if (!user || !valid) {
       await this.lockout.recordFailure(req, subject);
       throw new UnauthorizedException(LOGIN_FAILED_MESSAGE);

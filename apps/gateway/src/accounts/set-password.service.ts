@@ -1,5 +1,4 @@
 import { BadRequestException, GoneException, Injectable, type OnModuleInit } from '@nestjs/common';
-import argon2 from 'argon2';
 import { AdminDevicesRepository } from '../auth/admin-devices.repository.js';
 import type { AppRequest } from '../common/app-request.js';
 import { Page } from '../common/answer/answer.decorator.js';
@@ -11,6 +10,7 @@ import type { AccountTokenPurpose } from './account-token.entity.js';
 import { AccountTokensRepository, type AccountTokenGrant } from './account-tokens.repository.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from './account-rules.js';
 import { isStaff } from './login.service.js';
+import { PasswordHasher } from './password-hasher.service.js';
 
 export const LINK_INVALID_MESSAGE =
   'This link has expired or has already been used. Ask the host for a new invitation, or request a new link on the “Forgot password” page.';
@@ -60,6 +60,7 @@ export class SetPasswordService implements OnModuleInit {
     private readonly tokens: AccountTokensRepository,
     private readonly devices: AdminDevicesRepository,
     private readonly fingerprints: FingerprintService,
+    private readonly hasher: PasswordHasher,
     private readonly pages: PageRegistry,
   ) {}
 
@@ -99,7 +100,7 @@ export class SetPasswordService implements OnModuleInit {
     const problem = passwordProblem(input.password ?? '', input.repeat ?? '');
     if (problem) throw new PasswordRuleError(problem);
     // Hash before taking the link, so a slow hash never holds the single database writer.
-    const hash = await argon2.hash(input.password!, { type: argon2.argon2id });
+    const hash = await this.hasher.hash(input.password!);
     const grant = await this.tokens.consume(input.token, purpose);
     if (!grant || !(await this.stillCurrent(grant))) throw new GoneException(LINK_INVALID_MESSAGE);
     await this.users.setPasswordHash(grant.userId, hash);

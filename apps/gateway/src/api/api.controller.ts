@@ -8,6 +8,7 @@ import {
   ParseIntPipe,
   Post,
   Query,
+  Req,
   UseGuards,
 } from '@nestjs/common';
 import {
@@ -20,7 +21,10 @@ import {
   ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { mailOrigin } from '../accounts/mail-links.js';
 import { ModerationService, type Decision } from '../admin/moderation.service.js';
+import type { AppRequest } from '../common/app-request.js';
+import { GatewayConfig } from '../config/gateway.config.js';
 import { CurrentUser, Roles } from '../auth/auth.decorators.js';
 import { UploadedPicture } from '../pictures/uploaded-picture.decorator.js';
 import { CreateSuggestionDto } from '../suggestions/dto/create-suggestion.dto.js';
@@ -53,19 +57,23 @@ export class ApiController {
   constructor(
     private readonly api: ApiService,
     private readonly moderation: ModerationService,
+    private readonly config: GatewayConfig,
   ) {}
 
   @Post('register')
   @HttpCode(201)
   @Roles('admin')
-  @ApiOperation({ summary: 'Register a member (admin session or admin API token).' })
+  @ApiOperation({
+    summary: 'Register a member (admin session or admin API token).',
+    description: 'Without a password, the member is mailed an invitation link to choose one.',
+  })
   @ApiResponse({ status: 201, type: RegisteredAccountDto })
   @ApiResponse({ status: 400, description: 'Missing or invalid field.', type: ApiErrorDto })
   @ApiResponse(unauthorized)
   @ApiResponse({ status: 403, description: 'Not an admin.', type: ApiErrorDto })
   @ApiResponse({ status: 409, description: 'Username or email taken.', type: ApiErrorDto })
-  register(@Body() input: RegisterAccountDto): Promise<RegisteredAccountDto> {
-    return this.api.register(input);
+  register(@Body() input: RegisterAccountDto, @Req() req: AppRequest): Promise<RegisteredAccountDto> {
+    return this.api.register(input, mailOrigin(this.config, req));
   }
 
   @Post('prompts')

@@ -1,4 +1,6 @@
+import { AccountsCoreModule } from '../accounts/accounts-core.module.js';
 import { Module } from '@nestjs/common';
+import { InvitationsModule } from '../accounts/invitations.module.js';
 import { AdminModule } from '../admin/admin.module.js';
 import { GalleryModule } from '../gallery/gallery.module.js';
 import { SuggestionsModule } from '../suggestions/suggestions.module.js';
@@ -8,7 +10,14 @@ import { ApiService } from './api.service.js';
 
 /** The JSON API under /api, documented at /api/docs (see api-docs.ts). */
 @Module({
-  imports: [AdminModule, GalleryModule, SuggestionsModule, UsersModule],
+  imports: [
+    AccountsCoreModule,
+    InvitationsModule,
+    AdminModule,
+    GalleryModule,
+    SuggestionsModule,
+    UsersModule,
+  ],
   controllers: [ApiController],
   providers: [ApiService],
 })

@@ -1,5 +1,6 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import argon2 from 'argon2';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { AccountCreation } from '../accounts/account-creation.service.js';
+import { InvitationsService } from '../accounts/invitations.service.js';
 import { RevealService } from '../gallery/reveal.service.js';
 import type { CreateSuggestionDto } from '../suggestions/dto/create-suggestion.dto.js';
 import type { SuggestionEntity, SuggestionStatus } from '../suggestions/suggestion.entity.js';
@@ -7,7 +8,6 @@ import { toSuggestionView } from '../suggestions/suggestion.view.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import { SuggestionsService } from '../suggestions/suggestions.service.js';
 import type { UserEntity } from '../users/user.entity.js';
-import { UsersRepository } from '../users/users.repository.js';
 import type {
   ApiCreatedPromptDto,
   ApiPromptDto,
@@ -22,7 +22,8 @@ const DEFAULT_PAGE_SIZE = 50;
 @Injectable()
 export class ApiService {
   constructor(
-    private readonly users: UsersRepository,
+    private readonly accounts: AccountCreation,
+    private readonly invitations: InvitationsService,
     private readonly suggestions: SuggestionQueries,
     private readonly submissions: SuggestionsService,
     private readonly reveal: RevealService,
@@ -30,23 +31,12 @@ export class ApiService {
 
   /**
    * A member account, with a password when one is given; without one it waits for its holder to set it
-   * (the invitation mail is the accounts module's job). Names are checked first for a clear 409; the
-   * unique indexes catch a race between two registrations, and the half-made user is removed then.
+   * through the invitation mailed now. Made by the same accounts core as the invite form.
    */
-  async register(input: RegisterAccountDto): Promise<RegisteredAccountDto> {
-    const email = input.email.toLowerCase();
-    await this.assertFree(input.username, email);
-    const passwordHash = input.password ? await argon2.hash(input.password, { type: argon2.argon2id }) : null;
-    const user = await this.users.createWithColour('member', null);
-    try {
-      await this.users.setAccount(user.id, { username: input.username, email, role: 'member' });
-    } catch (error) {
-      await this.users.deleteById(user.id);
-      if (isUniqueViolation(error)) throw taken();
-      throw error;
-    }
-    if (passwordHash) await this.users.setPasswordHash(user.id, passwordHash);
-    return { id: user.id, username: input.username, email, role: 'member' };
+  async register(input: RegisterAccountDto, origin: string): Promise<RegisteredAccountDto> {
+    const user = await this.accounts.create({ ...input, role: 'member' });
+    if (!input.password) await this.invitations.sendInvitation(user, origin);
+    return { id: user.id, username: user.username!, email: user.email!, role: 'member' };
   }
 
   /** The same rules as the guest form, picture included (an uploaded file, or `input.imageUrl`). */
@@ -77,25 +67,9 @@ export class ApiService {
     }
     return toApiPrompt(suggestion, await this.reveal.isRevealed());
   }
-
-  private async assertFree(username: string, email: string): Promise<void> {
-    const [byName, byEmail] = await Promise.all([
-      this.users.findByUsernameOrEmail(username),
-      this.users.findByUsernameOrEmail(email),
-    ]);
-    if ((byName && byName.username === username) || (byEmail && byEmail.email === email)) throw taken();
-  }
 }
 
 function toApiPrompt(suggestion: SuggestionEntity, revealed: boolean): ApiPromptDto {
   const visible = revealed && suggestion.status === 'rendered' && suggestion.imageFile !== null;
   return { ...toSuggestionView(suggestion), imageUrl: visible ? `/images/${suggestion.id}` : null };
-}
-
-function taken(): ConflictException {
-  return new ConflictException('That username or email address is already taken.');
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return /UNIQUE constraint failed/i.test(String((error as Error | undefined)?.message ?? error));
 }

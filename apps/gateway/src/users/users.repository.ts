@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { SerialWriter } from '../database/serial-writer.js';
 import { toSqliteDate } from '../database/sql.service.js';
 import { colourForIndex, CSS_COLOUR_COUNT, pickColourIndex } from './colours.js';
@@ -48,32 +48,65 @@ export class UsersRepository {
    * unique indexes on colour name and index are the last line of defence against a duplicate.
    */
   createWithColour(role: UserRole, fingerprintKey: string | null, now = new Date()): Promise<UserEntity> {
-    return this.writer.transaction(async (manager) => {
-      const usedRows: { colour_index: number }[] = await manager.query(
-        'SELECT colour_index FROM users WHERE colour_index < ?',
-        [CSS_COLOUR_COUNT],
-      );
-      const [{ highest }]: { highest: number | null }[] = await manager.query(
-        'SELECT MAX(colour_index) AS highest FROM users',
-      );
-      const colour = colourForIndex(
-        pickColourIndex(new Set(usedRows.map((row) => row.colour_index)), highest),
-      );
-      const user = manager.create(UserEntity, {
-        colourName: colour.name,
-        colourHex: colour.hex,
-        colourIndex: colour.index,
-        role,
-        banned: false,
-        createdAt: now,
-        lastSeenAt: now,
+    return this.writer.transaction((manager) => this.insertWithColour(manager, role, fingerprintKey, now));
+  }
+
+  /**
+   * A new account (a user with a colour, a login name and maybe a password) in one transaction: either
+   * all of it is stored or nothing. A name or address taken meanwhile (the unique indexes) says which.
+   */
+  async createAccount(
+    account: { username: string; email: string; role: UserRole; passwordHash: string | null },
+    now = new Date(),
+  ): Promise<UserEntity | 'username-taken' | 'email-taken'> {
+    try {
+      return await this.writer.transaction(async (manager) => {
+        const user = await this.insertWithColour(manager, account.role, null, now);
+        const fields = {
+          username: account.username,
+          email: account.email,
+          passwordHash: account.passwordHash,
+          passwordChangedAt: account.passwordHash ? now : null,
+        };
+        await manager.update(UserEntity, { id: user.id }, fields);
+        return Object.assign(user, fields);
       });
-      await manager.insert(UserEntity, user);
-      if (fingerprintKey) {
-        await manager.insert(UserFingerprintEntity, { fingerprintKey, userId: user.id, lastSeenAt: now });
-      }
-      return user;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/UNIQUE constraint failed: users\.username/i.test(message)) return 'username-taken';
+      if (/UNIQUE constraint failed: users\.email/i.test(message)) return 'email-taken';
+      throw error;
+    }
+  }
+
+  private async insertWithColour(
+    manager: EntityManager,
+    role: UserRole,
+    fingerprintKey: string | null,
+    now: Date,
+  ): Promise<UserEntity> {
+    const usedRows: { colour_index: number }[] = await manager.query(
+      'SELECT colour_index FROM users WHERE colour_index < ?',
+      [CSS_COLOUR_COUNT],
+    );
+    const [{ highest }]: { highest: number | null }[] = await manager.query(
+      'SELECT MAX(colour_index) AS highest FROM users',
+    );
+    const colour = colourForIndex(pickColourIndex(new Set(usedRows.map((row) => row.colour_index)), highest));
+    const user = manager.create(UserEntity, {
+      colourName: colour.name,
+      colourHex: colour.hex,
+      colourIndex: colour.index,
+      role,
+      banned: false,
+      createdAt: now,
+      lastSeenAt: now,
     });
+    await manager.insert(UserEntity, user);
+    if (fingerprintKey) {
+      await manager.insert(UserFingerprintEntity, { fingerprintKey, userId: user.id, lastSeenAt: now });
+    }
+    return user;
   }
 
   async rememberFingerprint(userId: number, fingerprintKey: string, now = new Date()): Promise<void> {
