@@ -15,6 +15,8 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 npm ci --no-fund --no-audit
+# Lint first (oxlint, ESLint's type-aware floating-promise rule, tsc): a finding fails the run.
+npm run lint
 mkdir -p test-results
 status=0
 npm test -- --reporter=default --reporter=json --outputFile.json=test-results/vitest.json || status=$?

@@ -7,6 +7,8 @@ export interface ChildServer {
   kind: ServerKind;
   url: string;
   pid: number;
+  /** CPU time (user + system, µs) the server process has used so far. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -50,7 +52,17 @@ export function startChildServer(
         reject(new Error(`${kind} server sent an unexpected message`));
         return;
       }
-      resolve({ kind, url: `http://127.0.0.1:${message.port}`, pid: child.pid ?? -1, stop });
+      const cpuMicros = () =>
+        new Promise<number>((resolveCpu, rejectCpu) => {
+          const onMessage = (reply: { cpuMicros?: number }) => {
+            if (typeof reply?.cpuMicros !== 'number') return;
+            child.off('message', onMessage);
+            resolveCpu(reply.cpuMicros);
+          };
+          child.on('message', onMessage);
+          child.send('cpu', (error) => error && rejectCpu(error));
+        });
+      resolve({ kind, url: `http://127.0.0.1:${message.port}`, pid: child.pid ?? -1, cpuMicros, stop });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
