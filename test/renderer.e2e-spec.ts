@@ -25,9 +25,9 @@ const adminSettings: GenerationSettings = {
   model: CHECKPOINTS[1]!.title,
 };
 
-let nextPromptId = 1000;
+let nextSuggestionId = 1000;
 function makeJob(overrides: Partial<RenderJob> = {}): RenderJob {
-  const suggestionId = nextPromptId++;
+  const suggestionId = nextSuggestionId++;
   return {
     suggestionId,
     prompt: `e2e prompt number ${suggestionId}: a lighthouse in a storm`,
