@@ -43,6 +43,12 @@ export class SerialWriter {
     const flush = async () => {
       const batch = waiting;
       waiting = [];
+      if (batch.length === 1) {
+        // Alone, the statement is its own transaction: no BEGIN and COMMIT round trips.
+        const [entry] = batch;
+        await runOne(entry.item).then(entry.resolve, entry.reject);
+        return;
+      }
       const outcomes: ({ ok: true; value: O } | { ok: false; error: unknown })[] = [];
       try {
         await this.sql.exec('BEGIN IMMEDIATE');

@@ -262,4 +262,30 @@ describe('SuggestionLifecycle (real SQLite)', () => {
     expect(events).toHaveLength(2);
     expect(await lifecycle.denyAllPendingOf(banned, host)).toEqual([]);
   });
+
+  it("a guest's own list is served from memory, and follows every change of theirs at once", async () => {
+    const users = bed.module.get(UsersRepository);
+    const reader = (await users.createWithColour('guest', null)).id;
+    const sent = await lifecycle.submit(
+      { userId: reader, prompt: 'cached', width: 512, height: 512, pictureFile: null },
+      5,
+    );
+    const id = (sent as { suggestionId: number }).suggestionId;
+    const first = await queries.listOwn(reader, 50);
+    expect(first.map((row) => [row.id, row.status])).toEqual([[id, 'pending']]);
+    // Same answer without asking the database again (the very same rows).
+    expect(await queries.listOwn(reader, 50)).toBe(first);
+    await lifecycle.approve(id, host);
+    expect((await queries.listOwn(reader, 50)).map((row) => row.status)).toEqual(['approved']);
+    await lifecycle.queue([id]);
+    await lifecycle.start(id);
+    await lifecycle.render(id, { seed: 5, file: `${id}.png` });
+    expect(await queries.listOwn(reader, 50)).toMatchObject([
+      { id, status: 'rendered', imageFile: `${id}.png` },
+    ]);
+    // Someone else's change leaves this list where it is.
+    const cached = await queries.listOwn(reader, 50);
+    await submitted('not theirs');
+    expect(await queries.listOwn(reader, 50)).toBe(cached);
+  });
 });

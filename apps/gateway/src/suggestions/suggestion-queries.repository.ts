@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, MoreThan, Not, Repository } from 'typeorm';
+import type { Subscription } from 'rxjs';
 import { Sql, fromSqliteDate } from '../database/sql.service.js';
+import { LiveEventsService } from '../live/live-events.service.js';
 import { SUGGESTION_STATUSES, SuggestionEntity, type SuggestionStatus } from './suggestion.entity.js';
 
 /** What a guest's own list shows of each suggestion (the hot path: read without entity hydration). */
@@ -15,13 +17,35 @@ export interface OwnSuggestionRow {
   imageFile: string | null;
 }
 
+/** Guests whose own list is kept in memory (the most recent ones). */
+const OWN_LISTS_CACHED = 5_000;
+
 /** Reads of suggestions, for pages, the API, the dispatcher and the result intake. Never writes. */
 @Injectable()
-export class SuggestionQueries {
+export class SuggestionQueries implements OnModuleDestroy {
+  /**
+   * Each guest's own list, as their page shows it: read once, then served from memory until one of their
+   * suggestions changes. The lifecycle announces every change with its author, so nothing is missed.
+   */
+  private readonly ownLists = new Map<number, { limit: number; rows: OwnSuggestionRow[] }>();
+  /** Bumped on each change of a guest's suggestions, so a read that raced a change is not kept. */
+  private readonly ownVersions = new Map<number, number>();
+  private readonly subscription: Subscription;
+
   constructor(
     @InjectRepository(SuggestionEntity) private readonly suggestions: Repository<SuggestionEntity>,
     private readonly sql: Sql,
-  ) {}
+    live: LiveEventsService,
+  ) {
+    this.subscription = live.suggestions().subscribe(({ userId }) => {
+      this.ownLists.delete(userId);
+      this.ownVersions.set(userId, (this.ownVersions.get(userId) ?? 0) + 1);
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.subscription.unsubscribe();
+  }
 
   findById(id: number): Promise<SuggestionEntity | null> {
     return this.suggestions.findOneBy({ id });
@@ -31,14 +55,30 @@ export class SuggestionQueries {
     return this.suggestions.findOne({ where: { id }, relations: { user: true } });
   }
 
-  /** A guest's newest suggestions, for their page: one prepared statement on the (user_id, id) index. */
+  /**
+   * A guest's newest suggestions, for their page (the hot path): from memory when nothing of theirs
+   * changed since the last read, else one prepared statement on the (user_id, id) index.
+   */
   async listOwn(userId: number, limit: number): Promise<OwnSuggestionRow[]> {
+    const cached = this.ownLists.get(userId);
+    if (cached?.limit === limit) {
+      // Most recent last, so the first key is the one to forget when full.
+      this.ownLists.delete(userId);
+      this.ownLists.set(userId, cached);
+      return cached.rows;
+    }
+    const version = this.ownVersions.get(userId);
     const rows = await this.sql.all<Omit<OwnSuggestionRow, 'submittedAt'> & { submittedAt: string }>(
       `SELECT id, prompt, width, height, status, submitted_at AS submittedAt, image_file AS imageFile
        FROM suggestions WHERE user_id = ? ORDER BY id DESC LIMIT ?`,
       [userId, limit],
     );
-    return rows.map((row) => ({ ...row, submittedAt: fromSqliteDate(row.submittedAt) }));
+    const list = rows.map((row) => ({ ...row, submittedAt: fromSqliteDate(row.submittedAt) }));
+    if (this.ownVersions.get(userId) === version) {
+      this.ownLists.set(userId, { limit, rows: list });
+      if (this.ownLists.size > OWN_LISTS_CACHED) this.ownLists.delete(this.ownLists.keys().next().value!);
+    }
+    return list;
   }
 
   /** A page of one user's suggestions in the given statuses (all when null), newest first, with the total. */
