@@ -6,6 +6,15 @@ import { ConfigModule } from '../../apps/gateway/src/config/config.module.js';
 import { loadGatewayConfig, type GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { DatabaseModule } from '../../apps/gateway/src/database/database.module.js';
 import { LiveEventsModule } from '../../apps/gateway/src/live/live-events.module.js';
+import { RendererClient } from '../../apps/gateway/src/renderer/renderer.client.js';
+import { RendererLink } from '../../apps/gateway/src/renderer/renderer-link.service.js';
+import { RendererModule } from '../../apps/gateway/src/renderer/renderer.module.js';
+import { SuggestionLifecycle } from '../../apps/gateway/src/suggestions/suggestion-lifecycle.service.js';
+import { SuggestionQueries } from '../../apps/gateway/src/suggestions/suggestion-queries.repository.js';
+import { UsersModule } from '../../apps/gateway/src/users/users.module.js';
+import { UsersRepository } from '../../apps/gateway/src/users/users.repository.js';
+import { eventually } from '../pipeline/processes.js';
+import type { FakeRendererClient } from './fake-renderer-client.js';
 
 type Import = Type | DynamicModule | Promise<DynamicModule> | ForwardReference;
 
@@ -50,4 +59,28 @@ export async function moduleTestBed(
   module.useLogger(false);
   await module.init();
   return { module, config, close: () => module.close() };
+}
+
+/**
+ * The gateway's renderer parts (link monitor, dispatcher, result intake) over a real SQLite file, with
+ * the renderer itself replaced by `renderer`; a guest and a host exist, and the link is up.
+ */
+export async function rendererTestBed(dir: string, renderer: FakeRendererClient) {
+  const bed = await moduleTestBed(
+    dir,
+    [RendererModule, UsersModule],
+    [{ provide: RendererClient, useValue: renderer }],
+  );
+  const users = bed.module.get(UsersRepository);
+  const guest = (await users.createWithColour('guest', null)).id;
+  const host = (await users.createWithColour('admin', null)).id;
+  await eventually(() => bed.module.get(RendererLink).connected, Boolean, 5000, 'the link');
+  return {
+    ...bed,
+    lifecycle: bed.module.get(SuggestionLifecycle),
+    queries: bed.module.get(SuggestionQueries),
+    users,
+    guest,
+    host,
+  };
 }

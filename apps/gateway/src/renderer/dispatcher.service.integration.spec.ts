@@ -4,37 +4,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../../../test/gateway/harness.js';
 import { eventually } from '../../../../test/pipeline/processes.js';
 import { FakeRendererClient } from '../../../../test/support/fake-renderer-client.js';
-import { moduleTestBed, type ModuleTestBed } from '../../../../test/support/gateway-modules.js';
+import { rendererTestBed } from '../../../../test/support/gateway-modules.js';
 import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
-import { UsersModule } from '../users/users.module.js';
-import { UsersRepository } from '../users/users.repository.js';
-import { RendererClient } from './renderer.client.js';
-import { RendererLink } from './renderer-link.service.js';
-import { RendererModule } from './renderer.module.js';
 
 /** The dispatcher on a real SQLite file, with the renderer replaced by a fake client (no TCP). */
 describe('Dispatcher (real SQLite, fake renderer)', () => {
   const temp = makeTempDir('vernissage-dispatch-');
   const renderer = new FakeRendererClient();
-  let bed: ModuleTestBed;
+  let bed: Awaited<ReturnType<typeof rendererTestBed>>;
   let lifecycle: SuggestionLifecycle;
   let queries: SuggestionQueries;
   let guest: number;
   let host: number;
 
   beforeAll(async () => {
-    bed = await moduleTestBed(
-      temp.dir,
-      [RendererModule, UsersModule],
-      [{ provide: RendererClient, useValue: renderer }],
-    );
-    lifecycle = bed.module.get(SuggestionLifecycle);
-    queries = bed.module.get(SuggestionQueries);
-    const users = bed.module.get(UsersRepository);
-    guest = (await users.createWithColour('guest', null)).id;
-    host = (await users.createWithColour('admin', null)).id;
-    await eventually(() => bed.module.get(RendererLink).connected, Boolean, 5000, 'the link');
+    bed = await rendererTestBed(temp.dir, renderer);
+    ({ lifecycle, queries, guest, host } = bed);
   });
   afterAll(async () => {
     await bed.close();

@@ -4,22 +4,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../../../test/gateway/harness.js';
 import { eventually } from '../../../../test/pipeline/processes.js';
 import { FakeRendererClient, renderedResult } from '../../../../test/support/fake-renderer-client.js';
-import { moduleTestBed, type ModuleTestBed } from '../../../../test/support/gateway-modules.js';
+import { rendererTestBed } from '../../../../test/support/gateway-modules.js';
 import type { LiveEvent } from '../live/live-events.js';
 import { LiveEventsService } from '../live/live-events.service.js';
 import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
-import { UsersModule } from '../users/users.module.js';
 import { UsersRepository } from '../users/users.repository.js';
-import { RendererClient } from './renderer.client.js';
-import { RendererLink } from './renderer-link.service.js';
-import { RendererModule } from './renderer.module.js';
 
 /** The result intake on a real SQLite file and output folder, with a fake renderer reporting to it. */
 describe('ResultIntake (real SQLite, fake renderer)', () => {
   const temp = makeTempDir('vernissage-intake-');
   const renderer = new FakeRendererClient();
-  let bed: ModuleTestBed;
+  let bed: Awaited<ReturnType<typeof rendererTestBed>>;
   let lifecycle: SuggestionLifecycle;
   let queries: SuggestionQueries;
   let users: UsersRepository;
@@ -28,21 +24,12 @@ describe('ResultIntake (real SQLite, fake renderer)', () => {
   let host: number;
 
   beforeAll(async () => {
-    bed = await moduleTestBed(
-      temp.dir,
-      [RendererModule, UsersModule],
-      [{ provide: RendererClient, useValue: renderer }],
-    );
-    lifecycle = bed.module.get(SuggestionLifecycle);
-    queries = bed.module.get(SuggestionQueries);
-    users = bed.module.get(UsersRepository);
+    bed = await rendererTestBed(temp.dir, renderer);
+    ({ lifecycle, queries, users, guest, host } = bed);
     bed.module
       .get(LiveEventsService)
       .all()
       .subscribe((event) => events.push(event));
-    guest = (await users.createWithColour('guest', null)).id;
-    host = (await users.createWithColour('admin', null)).id;
-    await eventually(() => bed.module.get(RendererLink).connected, Boolean, 5000, 'the link');
   });
   afterAll(async () => {
     await bed.close();

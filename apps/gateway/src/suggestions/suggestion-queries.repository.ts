@@ -7,15 +7,10 @@ import { LiveEventsService } from '../live/live-events.service.js';
 import { SUGGESTION_STATUSES, SuggestionEntity, type SuggestionStatus } from './suggestion.entity.js';
 
 /** What a guest's own list shows of each suggestion (the hot path: read without entity hydration). */
-export interface OwnSuggestionRow {
-  id: number;
-  prompt: string;
-  width: number;
-  height: number;
-  status: SuggestionStatus;
-  submittedAt: Date;
-  imageFile: string | null;
-}
+export type OwnSuggestionRow = Pick<
+  SuggestionEntity,
+  'id' | 'prompt' | 'width' | 'height' | 'status' | 'submittedAt' | 'imageFile'
+>;
 
 /** Guests whose own list is kept in memory (the most recent ones). */
 const OWN_LISTS_CACHED = 5_000;

@@ -1,4 +1,4 @@
-import type { SuggestionStatus } from './suggestion.entity.js';
+import type { SuggestionEntity, SuggestionStatus } from './suggestion.entity.js';
 
 /** What a guest or API client sees of a suggestion: never the entity itself. */
 export interface SuggestionView {
@@ -10,14 +10,9 @@ export interface SuggestionView {
   submittedAt: string;
 }
 
-export function toSuggestionView(suggestion: {
-  id: number;
-  prompt: string;
-  width: number;
-  height: number;
-  status: SuggestionStatus;
-  submittedAt: Date;
-}): SuggestionView {
+export function toSuggestionView(
+  suggestion: Pick<SuggestionEntity, 'id' | 'prompt' | 'width' | 'height' | 'status' | 'submittedAt'>,
+): SuggestionView {
   return {
     id: suggestion.id,
     prompt: suggestion.prompt,
