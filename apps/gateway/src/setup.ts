@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import { ClaimService } from './admin/claim.service.js';
+import { guestLinkWarning } from './admin/guest-link.service.js';
 import { setUpApiDocs } from './api/api-docs.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter, sendError, toErrorBody } from './common/all-exceptions.filter.js';
@@ -33,8 +34,9 @@ export async function createGatewayApp(
     // Event streams and keep-alive connections would otherwise hold a shutdown open for seconds.
     forceCloseConnections: true,
   });
-  // One hop: the proxy in front of us. Off by default, so X-Forwarded-For from a client means nothing.
-  app.set('trust proxy', config.trustProxy ? 1 : false);
+  // Off by default, so X-Forwarded-For from a client means nothing; `on` is one hop, whoever it is; a list
+  // of addresses trusts only the proxy itself.
+  app.set('trust proxy', config.trustProxy === true ? 1 : config.trustProxy);
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT });
@@ -95,6 +97,8 @@ export async function announce(
   const logger = new Logger('Vernissage');
   const origin = config.originFor(port);
   logger.log(`Guests open ${origin}/`);
+  const warning = guestLinkWarning(config);
+  if (warning) logger.warn(warning);
   const link = await app.get(ClaimService).linkIfNoAdmin(origin);
   if (link) {
     logger.log('No admin yet. Open this one-time link on the host device to become the admin:');

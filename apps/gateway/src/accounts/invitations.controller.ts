@@ -26,6 +26,24 @@ export class InvitationsController {
       res.status(201).json(view);
       return;
     }
+    req.session.passOnLink = view.link;
+    await setFlash(req, view.message);
+    res.redirect(303, '/admin/users');
+  }
+
+  /** A new invitation or reset link for an account, e.g. when the first mail never arrived. */
+  @Post(':id/password-link')
+  async passwordLink(
+    @Param('id', ParseIntPipe) id: number,
+    @Req() req: AppRequest,
+    @Res() res: Response,
+  ): Promise<void> {
+    const view = await this.invitations.passwordLink(id, mailOrigin(this.config, req));
+    if (!prefersHtml(req)) {
+      res.status(200).json(view);
+      return;
+    }
+    req.session.passOnLink = view.link;
     await setFlash(req, view.message);
     res.redirect(303, '/admin/users');
   }

@@ -6,6 +6,7 @@ import { setFlash } from '../common/flash.js';
 import { prefersHtml } from '../common/respond.js';
 import type { AccountTokenPurpose } from './account-token.entity.js';
 import { SetPasswordDto, SetPasswordQueryDto } from './dto/set-password.dto.js';
+import { isStaff } from './login.service.js';
 import { PasswordRuleError, SetPasswordService } from './set-password.service.js';
 
 const PAGES: Record<AccountTokenPurpose, { action: string; title: string; done: string }> = {
@@ -67,7 +68,8 @@ export class SetPasswordController {
         return;
       }
       await setFlash(req, PAGES[purpose].done);
-      res.redirect(303, '/');
+      // Staff came to moderate: their device is enrolled now, so take them straight to the host's page.
+      res.redirect(303, isStaff(user) ? '/admin' : '/');
     } catch (error) {
       if (!(error instanceof PasswordRuleError) || !prefersHtml(req)) throw error;
       res.set('Referrer-Policy', 'no-referrer');

@@ -7,12 +7,19 @@ import { regenerateSession } from '../sessions/session-utils.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { AccountTokenPurpose } from './account-token.entity.js';
-import { AccountTokensRepository, type AccountTokenGrant } from './account-tokens.repository.js';
+import {
+  ACCOUNT_TOKEN_PATTERN,
+  AccountTokensRepository,
+  type AccountTokenGrant,
+} from './account-tokens.repository.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from './account-rules.js';
 import { isStaff } from './login.service.js';
 
 export const LINK_INVALID_MESSAGE =
   'This link has expired or has already been used. Ask the host for a new invitation, or request a new link on the “Forgot password” page.';
+
+export const LINK_MALFORMED_MESSAGE =
+  'This link is incomplete or was changed on the way. Copy the whole link from the mail (or the page the host gave you) and try again.';
 
 /** A password rule broken: the form comes back with this message and the same link. */
 export class PasswordRuleError extends BadRequestException {}
@@ -40,7 +47,9 @@ export class SetPasswordService {
 
   /** For the GET: is this link still good? Refuses at once rather than after the form is filled in. */
   async assertUsable(token: string | undefined, purpose: AccountTokenPurpose): Promise<void> {
-    const grant = token ? await this.tokens.findValid(token, purpose) : null;
+    // A link mangled in transit (cut at a line break, a stray character) is not the same as a used one.
+    if (!token || !ACCOUNT_TOKEN_PATTERN.test(token)) throw new BadRequestException(LINK_MALFORMED_MESSAGE);
+    const grant = await this.tokens.findValid(token, purpose);
     if (!grant || !(await this.stillCurrent(grant))) throw new GoneException(LINK_INVALID_MESSAGE);
   }
 

@@ -37,6 +37,7 @@ export class AdminUsersService {
         id: user.id,
         colourName: user.colourName,
         colourHex: user.colourHex,
+        username: user.username,
         role: user.role,
         banned: user.banned,
         isYou: user.id === viewer.id,

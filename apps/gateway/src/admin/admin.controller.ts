@@ -15,6 +15,7 @@ import {
 import type { Response } from 'express';
 import { CurrentUser, Public, Roles } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
+import { takeFlash } from '../common/flash.js';
 import { prefersHtml } from '../common/respond.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { ClaimService } from './claim.service.js';
@@ -55,6 +56,8 @@ export class AdminController {
       isStaff: boolean;
       isModerator: boolean;
       guestUrl: string;
+      guestLinkWarning: string | null;
+      flash?: string;
     }
   > {
     const [moderation, panel] = await Promise.all([this.moderation.page(page), this.panel.snapshot()]);
@@ -66,6 +69,8 @@ export class AdminController {
       ...moderation,
       panel,
       guestUrl: this.guestLink.guestUrl(req),
+      guestLinkWarning: this.guestLink.unreachableWarning(),
+      flash: takeFlash(req),
     };
   }
 
