@@ -107,7 +107,7 @@ describe('ExportService', () => {
     // Nobody reads: back-pressure holds the export before even the CSV pass (20 batches) is done. Wait until
     // the reads stop (however slow a busy machine is); without back-pressure they would stop only at 20.
     let held = -1;
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
       const before = calls.length;
       await new Promise((resolve) => setTimeout(resolve, 300));
       if (calls.length === before) {
