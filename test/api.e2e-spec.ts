@@ -140,6 +140,11 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         expect(res.status, String(authorization)).toBe(401);
         expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
       }
+      // What to send, rather than the guest page's "open the home page first".
+      const bare = await api().get('/api/prompts');
+      expect(bare.body.message).toBe(
+        'This needs an API token (Authorization: Bearer vn_…) or a signed-in session.',
+      );
       expect(await gateway.app.get(SuggestionsRepository).countByStatus()).toMatchObject({ pending: 0 });
     });
 
@@ -315,7 +320,11 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         .post(`/api/prompts/${id}/approve`)
         .set('Authorization', `Bearer ${guestToken}`);
       expect(byGuest.status).toBe(403);
-      expect(byGuest.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
+      expect(byGuest.body).toEqual({
+        statusCode: 403,
+        message: 'This needs the admin or moderator role.',
+        error: 'Forbidden',
+      });
       expect((await gateway.app.get(SuggestionsRepository).findById(id))!.status).toBe('pending');
 
       const approved = await api().post(`/api/prompts/${id}/approve`).set('Authorization', `Bearer ${token}`);
@@ -344,6 +353,7 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         .set('Authorization', `Bearer ${token}`)
         .send({ username: 'sneaky', email: 'sneaky@example.org' });
       expect(register.status).toBe(403);
+      expect(register.body.message).toBe('This needs the admin role.');
       expect(await gateway.app.get(UsersRepository).findByUsernameOrEmail('sneaky')).toBeNull();
     });
   });
