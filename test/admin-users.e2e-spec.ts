@@ -348,10 +348,10 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
       { type: 'suggestion.removed', userId: guest.id, id: pending },
     ]);
 
-    // Their old cookie now starts afresh: a new user with the "Your color is…" welcome.
+    // Their old cookie now starts afresh: a new user with the "Your colour is…" welcome.
     const comeback = await openHome(guest.agent);
     expect(comeback.status).toBe(200);
-    expect(comeback.html).toContain('Your color is');
+    expect(comeback.html).toContain('Your colour is');
     const newId = Number(/data-user-id="(\d+)"/.exec(comeback.html)?.[1]);
     expect(newId).toBeGreaterThan(guest.id);
     expect(await submit({ ...guest, csrf: comeback.csrf }, 'a fresh start')).toMatchObject({ status: 201 });

@@ -38,7 +38,7 @@ describe('guest and admin in real Chromium', () => {
     const welcome = guest.getByRole('dialog');
     await expect.poll(() => welcome.isVisible()).toBe(true);
     const heading = await welcome.getByRole('heading').textContent();
-    const colour = /Your color is (.+)/.exec(heading ?? '')?.[1]?.trim();
+    const colour = /Your colour is (.+)/.exec(heading ?? '')?.[1]?.trim();
     expect(colour).toBeTruthy();
     await guest.screenshot({ path: join(SCREENSHOTS, 'guest-welcome.png') });
     await welcome.getByRole('button', { name: "Let's go" }).click();

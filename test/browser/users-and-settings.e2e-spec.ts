@@ -45,7 +45,7 @@ describe('admin users and settings pages in real Chromium', () => {
     await page.goto(`${gateway.url}/`);
     const welcome = page.getByRole('dialog');
     const heading = await welcome.getByRole('heading').textContent();
-    const colour = /Your color is (.+)/.exec(heading ?? '')?.[1]?.trim() ?? '';
+    const colour = /Your colour is (.+)/.exec(heading ?? '')?.[1]?.trim() ?? '';
     expect(colour).not.toBe('');
     await welcome.getByRole('button', { name: "Let's go" }).click();
     return { page, colour, close: () => context.close() };

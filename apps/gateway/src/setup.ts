@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { Logger, ValidationPipe, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -5,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import { ClaimService } from './admin/claim.service.js';
 import { guestLinkWarning } from './admin/guest-link.service.js';
+import { recordRunningOrigin } from './admin/running-origin.js';
 import { setUpApiDocs } from './api/api-docs.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter, sendError, toErrorBody } from './common/all-exceptions.filter.js';
@@ -88,6 +90,26 @@ export async function createGatewayApp(
   return app;
 }
 
+/**
+ * One line for a port that cannot be had (taken, or not allowed), or null when it is free. Checked before
+ * the app is built, so a second start says so at once instead of booting, logging and failing.
+ */
+export async function listenProblem(config: GatewayConfig): Promise<string | null> {
+  const code = await new Promise<string | null>((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    probe.listen({ port: config.port, host: config.host, exclusive: true }, () =>
+      probe.close(() => resolve(null)),
+    );
+  });
+  const where = `${config.host}:${config.port}`;
+  if (code === null) return null;
+  if (code === 'EADDRINUSE') {
+    return `Cannot start: ${where} (PORT) is already in use. Is Vernissage already running? Stop it, or set another PORT.`;
+  }
+  return `Cannot start: cannot listen on ${where} (${code}). Check HOST and PORT.`;
+}
+
 /** After listening: print where to go, and the one-time claim link while there is no admin yet. */
 export async function announce(
   app: NestExpressApplication,
@@ -96,6 +118,7 @@ export async function announce(
 ): Promise<void> {
   const logger = new Logger('Vernissage');
   const origin = config.originFor(port);
+  recordRunningOrigin(config, origin);
   logger.log(`Guests open ${origin}/`);
   const warning = guestLinkWarning(config);
   if (warning) logger.warn(warning);
