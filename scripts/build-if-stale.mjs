@@ -37,7 +37,7 @@ export function staleSource(root = ROOT) {
   const dist = join(root, 'dist');
   for (const base of COMPILED) {
     for (const source of filesUnder(join(root, base))) {
-      if (!/\.ts$/.test(source) || /\.(?:spec|e2e-spec|test|d)\.ts$/.test(source)) continue;
+      if (!source.endsWith('.ts') || /\.(?:spec|e2e-spec|test|d)\.ts$/.test(source)) continue;
       const output = join(dist, relative(root, source)).replace(/\.ts$/, '.js');
       const built = mtimeOf(output);
       if (built === null || built < statSync(source).mtimeMs) return relative(root, source);

@@ -150,12 +150,21 @@ const MAX_LINE = 998;
  */
 function bodyOf(mail: OutgoingMail): SendMailOptions {
   const html = htmlOf(mail.text);
-  const sevenBit = (part: string) =>
-    /^[\x20-\x7e\n]*$/.test(part) && part.split('\n').every((line) => line.length <= MAX_LINE);
-  if (!sevenBit(mail.text) || !sevenBit(html)) return mail;
-  const raw = (type: string, content: string) =>
-    `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${content.replace(/\n/g, '\r\n')}\r\n`;
-  return { ...mail, text: { raw: raw('text/plain', mail.text) }, html: { raw: raw('text/html', html) } };
+  if (!fitsSevenBit(mail.text) || !fitsSevenBit(html)) return mail;
+  return {
+    ...mail,
+    text: { raw: sevenBitPart('text/plain', mail.text) },
+    html: { raw: sevenBitPart('text/html', html) },
+  };
+}
+
+function fitsSevenBit(part: string): boolean {
+  return /^[\x20-\x7e\n]*$/.test(part) && part.split('\n').every((line) => line.length <= MAX_LINE);
+}
+
+function sevenBitPart(type: string, content: string): string {
+  const headers = `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: 7bit`;
+  return `${headers}\r\n\r\n${content.replace(/\n/g, '\r\n')}\r\n`;
 }
 
 /** Paragraphs of the text, escaped, with its web addresses as links; one line per paragraph. */
