@@ -118,7 +118,7 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     expect(res.status).toBe(200);
     const row = rowOf(res.text, guest.id);
     expect(row).toContain(`<span class="swatch-name">${guest.colour}</span>`);
-    expect(row).toContain('<td>guest</td>');
+    expect(row).toContain('<td data-label="Role">guest</td>');
     expect(cell(row, 'pending')).toBe(1);
     expect(cell(row, 'approved')).toBe(1);
     expect(cell(row, 'denied')).toBe(1);
@@ -128,7 +128,7 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     expect(row).toContain('>Delete</button>');
     // The admin's own row offers neither Ban nor Delete.
     const own = rowOf(res.text, adminId);
-    expect(own).toContain('<td>admin</td>');
+    expect(own).toContain('<td data-label="Role">admin</td>');
     expect(own).not.toContain('>Ban<');
     expect(own).not.toContain('>Delete<');
 
