@@ -80,7 +80,7 @@ export async function createGatewayApp(
     }),
   );
   app.enableShutdownHooks();
-  setUpApiDocs(app);
+  setUpApiDocs(app, config);
   await app.init();
   // Errors raised by Express middleware before Nest's router (body too large, malformed JSON) land here.
   const logger = new Logger('Errors');
