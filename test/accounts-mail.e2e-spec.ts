@@ -104,7 +104,7 @@ describe('accounts: invitations and password links through a real SMTP server on
     const [message] = mailsTo('ada@example.test');
     expect(message.raw).toContain('Subject: Your invitation to Vernissage');
     expect(message.raw).toContain('From: Party <host@example.test>');
-    const link = linkFrom(message.raw);
+    const link = await linkFrom(message.raw);
     expect(link.pathname).toBe('/account/set-password');
     expect(link.origin).toBe(`http://localhost:${new URL(gateway.url).port}`);
 
@@ -137,7 +137,7 @@ describe('accounts: invitations and password links through a real SMTP server on
     const res = await invite(admin, { username: 'rules', email: 'rules@example.test', role: 'moderator' });
     expect(res.status).toBe(201);
     await mail().idle();
-    const link = linkFrom(mailsTo('rules@example.test')[0].raw);
+    const link = await linkFrom(mailsTo('rules@example.test')[0].raw);
     const agent = browser(gateway.url, 'Phone/rules');
     const page = await agent.get(pathOf(link)).set('Accept', HTML);
     const csrf = csrfFrom(page.text);
@@ -173,7 +173,7 @@ describe('accounts: invitations and password links through a real SMTP server on
     await mail().idle();
     await setPasswordThrough(
       gateway,
-      linkFrom(mailsTo('grace@example.test')[0].raw),
+      await linkFrom(mailsTo('grace@example.test')[0].raw),
       'first password!',
       'Phone/grace',
     );
@@ -213,7 +213,7 @@ describe('accounts: invitations and password links through a real SMTP server on
       m.raw.includes('Subject: Reset your Vernissage password'),
     );
     expect(resets).toHaveLength(1);
-    const link = linkFrom(resets[0].raw);
+    const link = await linkFrom(resets[0].raw);
     expect(link.pathname).toBe('/account/reset-password');
 
     const {
@@ -261,7 +261,7 @@ describe('accounts: invitations and password links through a real SMTP server on
     await mail().idle();
     await setPasswordThrough(
       gateway,
-      linkFrom(mailsTo('linus@example.test')[0].raw),
+      await linkFrom(mailsTo('linus@example.test')[0].raw),
       'first password!',
       'Phone/linus',
     );
@@ -273,7 +273,7 @@ describe('accounts: invitations and password links through a real SMTP server on
       .set('x-csrf-token', csrf)
       .send({ email: 'linus@example.test' });
     await mail().idle();
-    const link = linkFrom(mailsTo('linus@example.test').at(-1)!.raw);
+    const link = await linkFrom(mailsTo('linus@example.test').at(-1)!.raw);
     expect(link.pathname).toBe('/account/reset-password');
     // The password changes another way (the account page) after the link was mailed.
     await sleep(5);
@@ -412,7 +412,7 @@ describe('accounts: expired links (tiny TTLs from the environment)', () => {
     const slow = await invite(admin, { username: 'slow', email: 'slow@example.test', role: 'member' });
     expect(slow.status).toBe(201);
     await gateway.app.get(MailService).idle();
-    const lateLink = linkFrom(smtp.messages.find((m) => m.to.includes('late@example.test'))!.raw);
+    const lateLink = await linkFrom(smtp.messages.find((m) => m.to.includes('late@example.test'))!.raw);
     await gateway.app.get(UsersRepository).setPasswordHash(slow.body.id as number, '$argon2id$set-in-time');
     await sleep(5);
     const agent = browser(gateway.url, 'Phone/slow-2');
@@ -423,7 +423,9 @@ describe('accounts: expired links (tiny TTLs from the environment)', () => {
       .set('x-csrf-token', csrf)
       .send({ email: 'slow@example.test' });
     await gateway.app.get(MailService).idle();
-    const resetLink = linkFrom(smtp.messages.filter((m) => m.to.includes('slow@example.test')).at(-1)!.raw);
+    const resetLink = await linkFrom(
+      smtp.messages.filter((m) => m.to.includes('slow@example.test')).at(-1)!.raw,
+    );
     expect(resetLink.pathname).toBe('/account/reset-password');
 
     await sleep(1_100);

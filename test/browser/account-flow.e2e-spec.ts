@@ -58,7 +58,7 @@ describe('an invited member in real Chromium: invitation → set password → lo
       'the invitation mail',
     );
     expect(mail!.raw).not.toMatch(/password:\s*\S/i);
-    const link = accountLinkFrom(mail!.raw);
+    const link = await accountLinkFrom(mail!.raw);
 
     const memberContext = await chromium.newContext({ viewport: { width: 390, height: 844 } });
     const member = await memberContext.newPage();

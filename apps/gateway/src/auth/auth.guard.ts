@@ -74,21 +74,19 @@ export class AuthGuard implements CanActivate {
 
 /** Tells a visitor without a user what would let them in here, rather than one message for every route. */
 function signInMessage(req: AppRequest, roles: UserRole[] | undefined): string {
-  if (isApiPath(req)) {
-    return 'This needs an API token (Authorization: Bearer vn_…) or a signed-in session.';
-  }
-  if (roles) return 'This page is for the host and moderators: log in, or open a claim link on this device.';
-  return 'Open the home page first to get your colour.';
+  if (isApiPath(req)) return 'This needs an API token (Authorization: Bearer vn_…) or a signed-in session.';
+  if (!roles) return 'Open the home page first to get your colour.';
+  return `${staffPage(roles)}: log in, or open a claim link on this device.`;
 }
 
 function roleMessage(req: AppRequest, roles: UserRole[]): string {
-  if (!isApiPath(req))
-    return roles.includes('moderator')
-      ? 'This page is for the host and moderators.'
-      : 'This page is for the host.';
-  const names =
-    roles.length === 1
-      ? `the ${roles[0]} role`
-      : `the ${roles.slice(0, -1).join(', ')} or ${roles.at(-1)} role`;
-  return `This needs ${names}.`;
+  if (!isApiPath(req)) return `${staffPage(roles)}.`;
+  const names = roles.length === 1 ? roles[0] : `${roles.slice(0, -1).join(', ')} or ${roles.at(-1)}`;
+  return `This needs the ${names} role.`;
+}
+
+function staffPage(roles: UserRole[]): string {
+  return roles.includes('moderator')
+    ? 'This page is for the host and moderators'
+    : 'This page is for the host';
 }
