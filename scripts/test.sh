@@ -3,10 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian's chromium drives the browser tests; Debian's nginx is the reverse proxy of the proxy tests.
+# Debian's chromium drives the browser tests; Debian's nginx and caddy are the reverse proxies of the
+# proxy tests (started by the tests themselves on loopback, never as services).
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -x /usr/bin/caddy ] || missing+=(caddy)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "Installing Debian's ${missing[*]} for the browser and reverse-proxy tests…"
