@@ -155,6 +155,19 @@ describe('npm start: gateway and renderer together on one machine', () => {
     );
   }, 90_000);
 
+  it('the supervisor does not restart an app that cannot start, and stops the rest', async () => {
+    // Its own gateway port is free, but the renderer's is taken by the running one.
+    const otherPort = await freePort();
+    const blocked = await finish(process.execPath, [join(DIST, 'scripts', 'start-all.js')], {
+      ...env,
+      PORT: String(otherPort),
+    });
+    expect(blocked.code).toBe(78);
+    expect(blocked.stderr).toContain('[start] renderer stopped (exit code 78); stopping the rest.');
+    expect(count(blocked.stdout, /\[start\] renderer started/)).toBe(1);
+    await expect(refused(otherPort)).rejects.toThrow(/ECONNREFUSED/);
+  }, 90_000);
+
   it('admin:claim-link points at the running gateway and does not rebuild a current dist', async () => {
     const before = builtAt();
     // No PORT given here: the link still names the port the running gateway was started with.
