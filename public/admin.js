@@ -26,6 +26,7 @@
       .then((res) => (res.ok ? res.text() : Promise.reject(new Error(String(res.status)))))
       .then((html) => {
         target.innerHTML = html;
+        if (part === 'counts') announcePending();
       })
       .catch(() => undefined)
       .finally(() => {
@@ -90,6 +91,17 @@
       button.closest('form')?.requestSubmit();
     }
   });
+
+  // The queue changes under the host's eyes; a screen reader hears how many prompts wait when that changes.
+  const announcer = document.querySelector('[data-queue-announcer]');
+  const pendingNow = () => counts?.querySelector('.status-pending')?.nextElementSibling?.textContent?.trim();
+  let lastPending = pendingNow();
+  function announcePending() {
+    const pending = pendingNow();
+    if (!announcer || pending === undefined || pending === lastPending) return;
+    lastPending = pending;
+    announcer.textContent = pending === '1' ? '1 prompt waiting.' : `${pending} prompts waiting.`;
+  }
 
   let messageTimer;
   function showMessage(text) {

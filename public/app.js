@@ -16,11 +16,39 @@
     update();
   }
 
-  // Show times in the viewer's own time zone.
+  // Times in the viewer's own time zone and format: those on the page now, and those in parts drawn later
+  // (the host's queue, re-fetched live), so one page never mixes two formats.
   const format = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-  for (const time of document.querySelectorAll('time[datetime]')) {
-    const date = new Date(time.getAttribute('datetime'));
-    if (!Number.isNaN(date.getTime())) time.textContent = format.format(date);
+  const localise = (root) => {
+    for (const time of root.querySelectorAll('time[datetime]')) {
+      const date = new Date(time.getAttribute('datetime'));
+      if (!Number.isNaN(date.getTime())) time.textContent = format.format(date);
+    }
+  };
+  localise(document);
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      for (const node of change.addedNodes) if (node instanceof Element) localise(node.parentElement ?? node);
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+
+  // Copy buttons beside read-only fields (a new API token, a link to pass on). The clipboard API needs a
+  // secure context; on a party's plain-HTTP address the selected text is copied the older way.
+  for (const button of document.querySelectorAll('button[data-copy]')) {
+    const field = document.getElementById(button.dataset.copy);
+    if (!(field instanceof HTMLInputElement)) continue;
+    button.hidden = false;
+    button.addEventListener('click', async () => {
+      field.select();
+      let copied = false;
+      try {
+        await navigator.clipboard.writeText(field.value);
+        copied = true;
+      } catch {
+        copied = document.execCommand('copy');
+      }
+      button.textContent = copied ? 'Copied' : 'Select and copy';
+    });
   }
 })();
 
@@ -40,10 +68,15 @@
   const events = new EventSource('/events');
   events.addEventListener('suggestion.status', (event) => {
     const { suggestionId, status } = JSON.parse(event.data);
-    const chip = document.querySelector(`.prompt-item[data-prompt-id="${Number(suggestionId)}"] .status`);
+    const item = document.querySelector(`.prompt-item[data-prompt-id="${Number(suggestionId)}"]`);
+    const chip = item?.querySelector('.status');
     if (!chip) return;
     chip.textContent = status;
     chip.className = `status status-${status}`;
+    // Said aloud too: a screen reader does not notice a chip changing on its own.
+    const announcer = document.querySelector('[data-status-announcer]');
+    const text = item.querySelector('.prompt-text')?.textContent ?? '';
+    if (announcer) announcer.textContent = `Your prompt “${text.length > 60 ? `${text.slice(0, 59)}…` : text}” is ${status}.`;
     // After the reveal a finished image belongs on the page: fetch the page again to show it.
     if (status === 'rendered' && list.hasAttribute('data-revealed')) location.reload();
   });

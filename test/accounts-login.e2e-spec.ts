@@ -455,7 +455,7 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
       expect(page.status).toBe(200);
       expect(page.text).toContain(INVITE_ONLY_MESSAGE);
       expect(page.text).toContain('href="/login"');
-      expect(page.text).not.toContain('Your color is');
+      expect(page.text).not.toContain('Your colour is');
       expect(page.text).not.toContain('swatch-name');
       const fresh = await stranger
         .post('/welcome-back/fresh')

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import argon2 from 'argon2';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MailService } from '../apps/gateway/src/accounts/mail.service.js';
 import { RESET_REQUESTED_MESSAGE } from '../apps/gateway/src/accounts/password-reset.service.js';
@@ -103,7 +104,7 @@ describe('accounts: invitations and password links through a real SMTP server on
     const [message] = mailsTo('ada@example.test');
     expect(message.raw).toContain('Subject: Your invitation to Vernissage');
     expect(message.raw).toContain('From: Party <host@example.test>');
-    const link = linkFrom(message.raw);
+    const link = await linkFrom(message.raw);
     expect(link.pathname).toBe('/account/set-password');
     expect(link.origin).toBe(`http://localhost:${new URL(gateway.url).port}`);
 
@@ -136,7 +137,7 @@ describe('accounts: invitations and password links through a real SMTP server on
     const res = await invite(admin, { username: 'rules', email: 'rules@example.test', role: 'moderator' });
     expect(res.status).toBe(201);
     await mail().idle();
-    const link = linkFrom(mailsTo('rules@example.test')[0].raw);
+    const link = await linkFrom(mailsTo('rules@example.test')[0].raw);
     const agent = browser(gateway.url, 'Phone/rules');
     const page = await agent.get(pathOf(link)).set('Accept', HTML);
     const csrf = csrfFrom(page.text);
@@ -172,7 +173,7 @@ describe('accounts: invitations and password links through a real SMTP server on
     await mail().idle();
     await setPasswordThrough(
       gateway,
-      linkFrom(mailsTo('grace@example.test')[0].raw),
+      await linkFrom(mailsTo('grace@example.test')[0].raw),
       'first password!',
       'Phone/grace',
     );
@@ -212,7 +213,7 @@ describe('accounts: invitations and password links through a real SMTP server on
       m.raw.includes('Subject: Reset your Vernissage password'),
     );
     expect(resets).toHaveLength(1);
-    const link = linkFrom(resets[0].raw);
+    const link = await linkFrom(resets[0].raw);
     expect(link.pathname).toBe('/account/reset-password');
 
     const {
@@ -260,7 +261,7 @@ describe('accounts: invitations and password links through a real SMTP server on
     await mail().idle();
     await setPasswordThrough(
       gateway,
-      linkFrom(mailsTo('linus@example.test')[0].raw),
+      await linkFrom(mailsTo('linus@example.test')[0].raw),
       'first password!',
       'Phone/linus',
     );
@@ -272,7 +273,7 @@ describe('accounts: invitations and password links through a real SMTP server on
       .set('x-csrf-token', csrf)
       .send({ email: 'linus@example.test' });
     await mail().idle();
-    const link = linkFrom(mailsTo('linus@example.test').at(-1)!.raw);
+    const link = await linkFrom(mailsTo('linus@example.test').at(-1)!.raw);
     expect(link.pathname).toBe('/account/reset-password');
     // The password changes another way (the account page) after the link was mailed.
     await sleep(5);
@@ -418,7 +419,7 @@ describe('accounts: expired links (tiny TTLs from the environment)', () => {
     const slow = await invite(admin, { username: 'slow', email: 'slow@example.test', role: 'member' });
     expect(slow.status).toBe(201);
     await gateway.app.get(MailService).idle();
-    const lateLink = linkFrom(smtp.messages.find((m) => m.to.includes('late@example.test'))!.raw);
+    const lateLink = await linkFrom(smtp.messages.find((m) => m.to.includes('late@example.test'))!.raw);
     await gateway.app.get(UsersRepository).setPasswordHash(slow.body.id as number, '$argon2id$set-in-time');
     await sleep(5);
     const agent = browser(gateway.url, 'Phone/slow-2');
@@ -429,7 +430,9 @@ describe('accounts: expired links (tiny TTLs from the environment)', () => {
       .set('x-csrf-token', csrf)
       .send({ email: 'slow@example.test' });
     await gateway.app.get(MailService).idle();
-    const resetLink = linkFrom(smtp.messages.filter((m) => m.to.includes('slow@example.test')).at(-1)!.raw);
+    const resetLink = await linkFrom(
+      smtp.messages.filter((m) => m.to.includes('slow@example.test')).at(-1)!.raw,
+    );
     expect(resetLink.pathname).toBe('/account/reset-password');
 
     await sleep(1_100);
@@ -463,25 +466,146 @@ describe('accounts: without SMTP, mails are saved as .eml files', () => {
     temp.cleanup();
   });
 
-  it('writes the invitation to output/mail with its link, and the users page says mail is not configured', async () => {
+  const mailDir = () => join(temp.dir, 'output', 'mail');
+  const emlFiles = () => readdirSync(mailDir()).filter((name) => name.endsWith('.eml'));
+  const passOnLinkOf = (html: string) =>
+    /<input id="pass-on-link" type="text" value="([^"]+)"/.exec(html)?.[1].replace(/&#x3D;/g, '=');
+
+  it('the users page shows the invitation link once; it is the one in the .eml, whole, and it works', async () => {
     const admin = await adminOf(gateway);
     const page = await admin.agent.get('/admin/users').set('Accept', HTML);
     expect(page.text).toContain('Mail is not configured: messages are saved in output/mail');
+    expect(passOnLinkOf(page.text)).toBeUndefined();
+    const before = existsSync(mailDir()) ? emlFiles().length : 0;
+    const created = await admin.agent
+      .post('/admin/users/invite')
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: admin.csrf, username: 'offline', email: 'offline@example.test', role: 'member' });
+    expect(created.status).toBe(303);
+    const after = await admin.agent.get('/admin/users').set('Accept', HTML);
+    expect(after.text).toContain(
+      'Invited offline as member. Mail is not configured: pass this link on to them.',
+    );
+    const shown = passOnLinkOf(after.text);
+    expect(shown).toMatch(/^http:\/\/localhost:\d+\/account\/set-password\?token=[A-Za-z0-9_-]{43}$/);
+    // Once only: the next visit no longer carries it.
+    expect(passOnLinkOf((await admin.agent.get('/admin/users').set('Accept', HTML)).text)).toBeUndefined();
+
+    await gateway.app.get(MailService).idle();
+    const files = emlFiles();
+    expect(files).toHaveLength(before + 1);
+    const raw = readFileSync(join(mailDir(), files.sort().at(-1)!), 'utf8');
+    expect(raw).toContain('To: offline@example.test');
+    // Copied by hand from the file (no decoding at all), and as a mail client reads it.
+    const copied = /^http\S+set-password\S+$/m.exec(raw)?.[0];
+    expect(copied).toBe(shown);
+    const parsed = await simpleParser(raw);
+    expect(parsed.text).toContain(`\n${shown}\n`);
+
+    const { res } = await setPasswordThrough(gateway, new URL(shown!), 'offline password', 'Phone/offline');
+    expect(res.status).toBe(303);
+  });
+
+  it('"Password link" on a row: a reset for an account with a password, shown to pass on; the old link dies', async () => {
+    const admin = await adminOf(gateway);
     const created = await invite(admin, {
-      username: 'offline',
-      email: 'offline@example.test',
+      username: 'forgetful',
+      email: 'forgetful@example.test',
       role: 'member',
     });
     expect(created.status).toBe(201);
-    await gateway.app.get(MailService).idle();
-    const dir = join(temp.dir, 'output', 'mail');
-    const files = readdirSync(dir).filter((name) => name.endsWith('.eml'));
-    expect(files).toHaveLength(1);
-    const raw = readFileSync(join(dir, files[0]), 'utf8');
-    expect(raw).toContain('To: offline@example.test');
-    const link = linkFrom(raw);
-    const { res } = await setPasswordThrough(gateway, link, 'offline password', 'Phone/offline');
+    const firstLink = new URL(created.body.link as string);
+    expect(firstLink.pathname).toBe('/account/set-password');
+    const id = created.body.id as number;
+
+    // Before a password exists the row's button sends a fresh invitation; the first one stops working.
+    const again = await admin.agent
+      .post(`/admin/users/${id}/password-link`)
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: admin.csrf });
+    expect(again.status).toBe(303);
+    const page = await admin.agent.get('/admin/users').set('Accept', HTML);
+    expect(page.text).toContain('A new invitation for forgetful.');
+    expect(page.text).toContain('aria-label="Password link for forgetful"');
+    const invitation = new URL(passOnLinkOf(page.text)!);
+    expect(invitation.pathname).toBe('/account/set-password');
+    expect((await browser(gateway.url).get(pathOf(firstLink)).set('Accept', HTML)).status).toBe(410);
+    await setPasswordThrough(gateway, invitation, 'first password!', 'Phone/forgetful');
+
+    const reset = await admin.agent
+      .post(`/admin/users/${id}/password-link`)
+      .set('Accept', JSON_TYPE)
+      .set('x-csrf-token', admin.csrf);
+    expect(reset.status).toBe(200);
+    expect(reset.body.message).toBe(
+      'A password reset link for forgetful. Mail is not configured: pass this link on to them.',
+    );
+    const resetLink = new URL(reset.body.link as string);
+    expect(resetLink.pathname).toBe('/account/reset-password');
+    const { res } = await setPasswordThrough(gateway, resetLink, 'second password!', 'Phone/forgetful-2');
     expect(res.status).toBe(303);
+    const user = await gateway.app.get(UsersRepository).findById(id);
+    expect(await argon2.verify(user!.passwordHash!, 'second password!')).toBe(true);
+
+    // A colour-only guest has no password to set; an unknown id is a 404; nothing is mailed for either.
+    const guest = browser(gateway.url, 'Phone/just-a-guest');
+    const guestId = Number(/data-user-id="(\d+)"/.exec((await openHome(guest)).html)![1]);
+    await gateway.app.get(MailService).idle();
+    const mails = emlFiles().length;
+    for (const [target, status] of [
+      [guestId, 400],
+      [999_999, 404],
+    ]) {
+      const refused = await admin.agent
+        .post(`/admin/users/${target}/password-link`)
+        .set('Accept', JSON_TYPE)
+        .set('x-csrf-token', admin.csrf);
+      expect(refused.status).toBe(status);
+    }
+    await gateway.app.get(MailService).idle();
+    expect(emlFiles()).toHaveLength(mails);
+  });
+
+  it('a cut-short or altered link says so (400), unlike a used one (410)', async () => {
+    const admin = await adminOf(gateway);
+    const created = await invite(admin, {
+      username: 'mangled',
+      email: 'mangled@example.test',
+      role: 'member',
+    });
+    const link = new URL(created.body.link as string);
+    const token = link.searchParams.get('token')!;
+    const agent = browser(gateway.url, 'Phone/mangled');
+    for (const bad of [token.slice(0, 30), `${token}=`, `${token.slice(0, 42)}.`, '']) {
+      const res = await agent
+        .get(`/account/set-password?token=${encodeURIComponent(bad)}`)
+        .set('Accept', HTML);
+      expect(res.status, bad).toBe(400);
+      expect(res.text).toContain('This link is incomplete or was changed on the way.');
+    }
+    expect((await agent.get(pathOf(link)).set('Accept', HTML)).status).toBe(200);
+  });
+
+  it('a new moderator lands on /admin after choosing a password', async () => {
+    const admin = await adminOf(gateway);
+    const created = await invite(admin, {
+      username: 'newmod',
+      email: 'newmod@example.test',
+      role: 'moderator',
+    });
+    const { agent, res } = await setPasswordThrough(
+      gateway,
+      new URL(created.body.link as string),
+      'moderator password',
+      'Phone/newmod',
+    );
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/admin');
+    const host = await agent.get('/admin').set('Accept', HTML);
+    expect(host.status).toBe(200);
+    expect(host.text).toContain('Your password is set and you are signed in.');
   });
 });
 

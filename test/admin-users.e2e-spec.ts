@@ -120,7 +120,7 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     expect(res.status).toBe(200);
     const row = rowOf(res.text, guest.id);
     expect(row).toContain(`<span class="swatch-name">${guest.colour}</span>`);
-    expect(row).toContain('<td>guest</td>');
+    expect(row).toContain('<td data-label="Role">guest</td>');
     expect(cell(row, 'pending')).toBe(1);
     expect(cell(row, 'approved')).toBe(1);
     expect(cell(row, 'denied')).toBe(1);
@@ -130,7 +130,7 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     expect(row).toContain('>Delete</button>');
     // The admin's own row offers neither Ban nor Delete.
     const own = rowOf(res.text, adminId);
-    expect(own).toContain('<td>admin</td>');
+    expect(own).toContain('<td data-label="Role">admin</td>');
     expect(own).not.toContain('>Ban<');
     expect(own).not.toContain('>Delete<');
 
@@ -355,10 +355,10 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
       { type: 'suggestion.removed', userId: guest.id, suggestionId: pending },
     ]);
 
-    // Their old cookie now starts afresh: a new user with the "Your color is…" welcome.
+    // Their old cookie now starts afresh: a new user with the "Your colour is…" welcome.
     const comeback = await openHome(guest.agent);
     expect(comeback.status).toBe(200);
-    expect(comeback.html).toContain('Your color is');
+    expect(comeback.html).toContain('Your colour is');
     const newId = Number(/data-user-id="(\d+)"/.exec(comeback.html)?.[1]);
     expect(newId).toBeGreaterThan(guest.id);
     expect(await submit({ ...guest, csrf: comeback.csrf }, 'a fresh start')).toMatchObject({ status: 201 });

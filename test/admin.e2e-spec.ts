@@ -66,6 +66,13 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
     expect((await intruder.get('/admin').set('Accept', HTML)).status).toBe(403);
   });
 
+  it('warns on the admin page that a loopback HOST keeps phones out (this gateway listens on 127.0.0.1)', async () => {
+    const page = await admin.get('/admin').set('Accept', HTML);
+    expect(page.text).toContain(
+      '<p class="notice" id="guest-link-warning">HOST&#x3D;127.0.0.1 accepts connections from this machine only',
+    );
+  });
+
   it('refuses forged and malformed claim tokens', async () => {
     const visitor = browser(gateway.url, 'Phone/forger');
     await openHome(visitor);
@@ -190,14 +197,22 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
     const id = await submit('guest tries to approve');
     const guest = browser(gateway.url, 'Phone/not-admin');
     const { csrf } = await openHome(guest);
-    expect((await guest.get('/admin').set('Accept', HTML)).status).toBe(403);
+    const refused = await guest.get('/admin').set('Accept', HTML);
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain('This page is for the host and moderators.');
     const res = await guest
       .post(`/admin/prompts/${id}/approve`)
       .set('Accept', 'application/json')
       .set('x-csrf-token', csrf);
     expect(res.status).toBe(403);
     expect((await gateway.app.get(SuggestionQueries).findById(id))!.status).toBe('pending');
-    expect((await request(gateway.url).get('/admin').set('Accept', HTML)).status).toBe(401);
+    // No session at all: say how a host gets in, not how a guest gets a colour.
+    const stranger = await request(gateway.url).get('/admin').set('Accept', HTML);
+    expect(stranger.status).toBe(401);
+    expect(stranger.text).toContain(
+      'This page is for the host and moderators: log in, or open a claim link on this device.',
+    );
+    expect(stranger.text).not.toContain('get your colour');
   });
 
   it("refuses someone who spoofs the admin's headers (same User-Agent, language and forwarded address)", async () => {

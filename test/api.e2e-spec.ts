@@ -143,6 +143,11 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         expect(res.status, String(authorization)).toBe(401);
         expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
       }
+      // What to send, rather than the guest page's "open the home page first".
+      const bare = await api().get('/api/prompts');
+      expect(bare.body.message).toBe(
+        'This needs an API token (Authorization: Bearer vn_…) or a signed-in session.',
+      );
       expect(await gateway.app.get(SuggestionQueries).countByStatus()).toMatchObject({ pending: 0 });
     });
 
@@ -318,7 +323,11 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         .post(`/api/prompts/${id}/approve`)
         .set('Authorization', `Bearer ${guestToken}`);
       expect(byGuest.status).toBe(403);
-      expect(byGuest.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
+      expect(byGuest.body).toEqual({
+        statusCode: 403,
+        message: 'This needs the admin or moderator role.',
+        error: 'Forbidden',
+      });
       expect((await gateway.app.get(SuggestionQueries).findById(id))!.status).toBe('pending');
 
       const approved = await api().post(`/api/prompts/${id}/approve`).set('Authorization', `Bearer ${token}`);
@@ -347,6 +356,7 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         .set('Authorization', `Bearer ${token}`)
         .send({ username: 'sneaky', email: 'sneaky@example.org' });
       expect(register.status).toBe(403);
+      expect(register.body.message).toBe('This needs the admin role.');
       expect(await gateway.app.get(UsersRepository).findByUsernameOrEmail('sneaky')).toBeNull();
     });
   });
@@ -452,7 +462,7 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         'post',
       ]);
       expect(res.body.paths['/api/prompts'].post.responses).toHaveProperty('413');
-      expect(res.body.components.securitySchemes).toHaveProperty('bearer');
+      expect(Object.keys(res.body.components.securitySchemes).sort()).toEqual(['apiToken', 'sessionCookie']);
 
       const docs = await api().get('/api/docs').set('Accept', HTML);
       expect(docs.status).toBe(200);

@@ -31,7 +31,7 @@ describe('guest identity (HTTP, real SQLite file)', () => {
     const guest = browser(gateway.url, 'Phone/new-guest');
     const res = await guest.get('/').set('Accept', HTML);
     expect(res.status).toBe(200);
-    expect(res.text).toContain('Your color is');
+    expect(res.text).toContain('Your colour is');
     const colour = colourFrom(res.text);
     expect(res.text).toContain(`<strong>${colour}</strong>`);
     const cookie = String(res.headers['set-cookie']);
@@ -46,7 +46,7 @@ describe('guest identity (HTTP, real SQLite file)', () => {
     const first = await openHome(guest);
     const second = await openHome(guest);
     expect(colourFrom(second.html)).toBe(colourFrom(first.html));
-    expect(second.html).not.toContain('Your color is');
+    expect(second.html).not.toContain('Your colour is');
   });
 
   it('asks "Are you lost?" when the cookie is gone, and continuing restores the colour', async () => {
@@ -84,7 +84,7 @@ describe('guest identity (HTTP, real SQLite file)', () => {
       .send({ _csrf: lost.csrf });
     expect(fresh.status).toBe(303);
     const home = await openHome(cookieless);
-    expect(home.html).toContain('Your color is');
+    expect(home.html).toContain('Your colour is');
     expect(colourFrom(home.html)).not.toBe(original);
     // Both colours are now offered to the next cookieless visitor with this device.
     const again = await openHome(browser(gateway.url, ua));
@@ -124,7 +124,7 @@ describe('guest identity (HTTP, real SQLite file)', () => {
     const sameDevice = browser(gateway.url, LAPTOP_UA);
     const page = await openHome(sameDevice);
     expect(page.html).not.toContain('Are you lost?');
-    expect(page.html).toContain('Your color is');
+    expect(page.html).toContain('Your colour is');
   });
 
   it('rejects a CSRF-less "continue" without changing anything', async () => {

@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, startGateway, type TestGateway } from '../gateway/harness.js';
+import { expectAccessible, expectNoHorizontalOverflow } from './axe.js';
 import { launchChromium } from './chromium.js';
 
 describe('API tokens and history tabs in real Chromium', () => {
@@ -17,6 +18,7 @@ describe('API tokens and history tabs in real Chromium', () => {
     chromium = await launchChromium();
     context = await chromium.newContext({
       viewport: { width: 390, height: 844 },
+      permissions: ['clipboard-read', 'clipboard-write'],
       userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile api-tokens-spec',
     });
     context.setDefaultTimeout(8000);
@@ -36,12 +38,20 @@ describe('API tokens and history tabs in real Chromium', () => {
 
   it('Create API token shows the token once in the "API token" field; it works on /api until revoked', async () => {
     await page.goto(`${gateway.url}/account`);
+    await expectAccessible(page, 'the account page');
     await page.getByLabel('Token name').fill('phone script');
     await page.getByRole('button', { name: 'Create API token' }).click();
     const field = page.getByLabel('API token', { exact: true });
     const token = await field.inputValue();
     expect(token).toMatch(/^vn_[A-Za-z0-9_-]{43}$/);
     expect(await field.getAttribute('readonly')).not.toBeNull();
+    await expectAccessible(page, 'the account page with a new token');
+    await expectNoHorizontalOverflow(page, 'the account page with a new token');
+    // Copy puts the token on the clipboard (localhost is a secure context, so the clipboard API is used).
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    const copy = page.locator('button[data-copy="api-token"]');
+    await expect.poll(() => copy.textContent()).toBe('Copied');
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(token);
 
     const sent = await request(gateway.url)
       .post('/api/prompts')
@@ -50,6 +60,7 @@ describe('API tokens and history tabs in real Chromium', () => {
     expect(sent.status).toBe(201);
 
     await page.goto(`${gateway.url}/account/api-tokens`);
+    await expectAccessible(page, 'the API tokens page');
     expect(await page.content()).not.toContain(token);
     await expect(page.getByLabel('API token', { exact: true }).count()).resolves.toBe(0);
     expect(await page.locator('.token-name').allTextContents()).toEqual(['phone script']);
@@ -68,6 +79,7 @@ describe('API tokens and history tabs in real Chromium', () => {
     expect(await pending.getAttribute('aria-selected')).toBe('true');
     expect(await pending.textContent()).toMatch(/Pending\s*1/);
     expect(await page.getByRole('tabpanel').textContent()).toContain('sent by my script');
+    await expectAccessible(page, 'the history page');
 
     await page.getByRole('tab', { name: /Denied/ }).click();
     await page.waitForURL(/\?tab=denied$/);

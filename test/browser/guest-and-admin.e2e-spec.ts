@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, startGateway, type TestGateway } from '../gateway/harness.js';
+import { expectAccessible, expectNoHorizontalOverflow, expectSwatchVisible } from './axe.js';
 import { launchChromium } from './chromium.js';
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
@@ -38,12 +39,15 @@ describe('guest and admin in real Chromium', () => {
     const welcome = guest.getByRole('dialog');
     await expect.poll(() => welcome.isVisible()).toBe(true);
     const heading = await welcome.getByRole('heading').textContent();
-    const colour = /Your color is (.+)/.exec(heading ?? '')?.[1]?.trim();
+    const colour = /Your colour is (.+)/.exec(heading ?? '')?.[1]?.trim();
     expect(colour).toBeTruthy();
     await guest.screenshot({ path: join(SCREENSHOTS, 'guest-welcome.png') });
+    await expectAccessible(guest, 'the welcome');
     await welcome.getByRole('button', { name: "Let's go" }).click();
     await expect.poll(() => welcome.isVisible()).toBe(false);
     expect(await guest.getByRole('region', { name: 'Your colour' }).textContent()).toContain(colour!);
+    // Navy or black on the dark page still shows: the ring around the swatch, well above WCAG's 3:1.
+    await expectSwatchVisible(guest.locator('.me .swatch'), 4.5);
 
     // The browser applies the same rule as the server: whitespace alone is not a prompt.
     await guest.getByLabel('Prompt', { exact: true }).fill('   ');
@@ -64,6 +68,8 @@ describe('guest and admin in real Chromium', () => {
     expect(await item.locator('.status').textContent()).toBe('pending');
     expect(await item.textContent()).toContain('768×512');
     await guest.screenshot({ path: join(SCREENSHOTS, 'guest-pending.png'), fullPage: true });
+    await expectAccessible(guest, 'the guest page');
+    await expectNoHorizontalOverflow(guest, 'the guest page');
 
     const adminContext = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
     const admin = await adminContext.newPage();
@@ -75,6 +81,12 @@ describe('guest and admin in real Chromium', () => {
     expect(await row.count()).toBe(1);
     expect(await row.textContent()).toContain(colour!);
     await admin.screenshot({ path: join(SCREENSHOTS, 'admin-moderation.png'), fullPage: true });
+    await expectAccessible(admin, 'the moderation page');
+    await expectSwatchVisible(row.locator('.swatch'), 4.5);
+    // Each row's buttons say which prompt they decide, starting with the word on the button.
+    expect(await row.getByRole('button', { name: 'Approve' }).getAttribute('aria-label')).toMatch(
+      new RegExp(`^Approve prompt #\\d+ by ${colour}$`),
+    );
     await row.getByRole('button', { name: 'Approve' }).click();
     // Decided in place, without a page load: the row goes and the counts follow.
     await expect.poll(() => row.count(), { timeout: 5000 }).toBe(0);

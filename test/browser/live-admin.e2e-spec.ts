@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SuggestionQueries } from '../../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import { browser, makeTempDir, openHome, startGateway, type TestGateway } from '../gateway/harness.js';
+import { expectAccessible } from './axe.js';
 import { launchChromium } from './chromium.js';
 
 describe('live admin page in real Chromium', () => {
@@ -44,10 +45,25 @@ describe('live admin page in real Chromium', () => {
     const row = admin.locator('[data-live-queue] .queue-item', { hasText: 'first live prompt' });
     await expect.poll(() => row.count(), { timeout: 2000, interval: 50 }).toBe(1);
     expect(Date.now() - sentAt).toBeLessThan(2000);
+    // Said to a screen reader, and its time drawn like every other time on the page (not the server's UTC).
+    const announcer = admin.locator('[data-queue-announcer]');
+    await expect.poll(() => announcer.textContent(), { timeout: 2000 }).toBe('1 prompt waiting.');
+    expect(await announcer.getAttribute('role')).toBe('status');
+    const time = row.locator('time');
+    await expect.poll(() => time.textContent(), { timeout: 2000 }).not.toContain('UTC');
+    expect(await time.textContent()).toBe(
+      await time.evaluate((el) =>
+        new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }).format(
+          new Date(el.getAttribute('datetime')!),
+        ),
+      ),
+    );
+    await expectAccessible(admin, 'the moderation page with a live row');
     await send('second live prompt');
     await expect
       .poll(() => admin.locator('[data-live-queue] .queue-item').count(), { timeout: 2000 })
       .toBe(2);
+    await expect.poll(() => announcer.textContent(), { timeout: 2000 }).toBe('2 prompts waiting.');
 
     await admin.keyboard.press('a');
     await expect.poll(() => row.count(), { timeout: 2000 }).toBe(0);

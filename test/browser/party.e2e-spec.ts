@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, type TestGateway } from '../gateway/harness.js';
 import { startRenderStack, type RenderStack } from '../support/render-stack.js';
+import { expectAccessible } from './axe.js';
 import { launchChromium } from './chromium.js';
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
@@ -20,7 +21,11 @@ describe('a party end to end in Chromium (gateway + renderer + fake SD)', () => 
 
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    stack = await startRenderStack(temp.dir, { sd: { stepDelayMs: 5 } });
+    // As behind a reverse proxy: the QR code shows the public address (so no loopback-only warning).
+    stack = await startRenderStack(temp.dir, {
+      sd: { stepDelayMs: 5 },
+      gatewayEnv: { PUBLIC_URL: 'https://party.example.org' },
+    });
     gateway = stack.gateway;
     chromium = await launchChromium();
   }, 60_000);
@@ -73,9 +78,15 @@ describe('a party end to end in Chromium (gateway + renderer + fake SD)', () => 
     await expect.poll(() => statusOf(ada, 'Ada: a glass whale'), { timeout: 15_000 }).toBe('rendered');
     await expect.poll(() => statusOf(bo, 'Bo: a violin'), { timeout: 15_000 }).toBe('rendered');
     expect(await statusOf(bo, 'Bo: DENY ME')).toBe('denied');
+    // Each change was said to a screen reader as well.
+    expect(await ada.locator('[data-status-announcer]').textContent()).toBe(
+      'Your prompt “Ada: a glass whale over the city” is rendered.',
+    );
+    await expectAccessible(bo, 'a guest page after live updates');
     await ada.reload();
     expect(await ada.locator('#your-prompts img').count()).toBe(0);
     await host.screenshot({ path: join(SCREENSHOTS, 'party-admin.png'), fullPage: true });
+    await expectAccessible(host, 'the moderation page with the renderer panel');
 
     // The show has exactly the two rendered images, in submission order; the denied prompt never appears.
     const show = await hostContext.newPage();
@@ -106,6 +117,10 @@ describe('a party end to end in Chromium (gateway + renderer + fake SD)', () => 
     expect(boTriesAda.status()).toBe(404);
     expect((await bo.request.get(`${gateway.url}${boImage}`)).status()).toBe(200);
     await ada.screenshot({ path: join(SCREENSHOTS, 'party-guest-revealed.png'), fullPage: true });
+    await expectAccessible(ada, 'a guest page with a revealed image');
+    expect(await ada.getByRole('link', { name: 'Download' }).getAttribute('aria-label')).toBe(
+      'Download the image for: Ada: a glass whale over the city',
+    );
     await hostContext.close();
   }, 90_000);
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettingsService } from '../../apps/gateway/src/settings/settings.service.js';
 import { makeTempDir, startGateway, type TestGateway } from '../gateway/harness.js';
 import { Party, solidPng, type Guest } from '../support/gallery-fixtures.js';
+import { expectAccessible } from './axe.js';
 import { launchChromium } from './chromium.js';
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
@@ -20,6 +21,14 @@ const PROMPTS = {
 
 const caption = (page: Page) => page.locator('.show-slide.is-current figcaption');
 const promptShown = (page: Page) => caption(page).locator('.show-prompt').textContent();
+
+/** The caption sits below the picture: the image's box ends where the caption begins, or above. */
+async function expectCaptionBelowImage(page: Page): Promise<void> {
+  const image = await page.locator('.show-slide.is-current img').boundingBox();
+  const text = await caption(page).boundingBox();
+  expect(image!.height).toBeGreaterThan(100);
+  expect(image!.y + image!.height).toBeLessThanOrEqual(text!.y + 0.5);
+}
 
 describe('the show in real Chromium', () => {
   const temp = makeTempDir('vernissage-show-');
@@ -75,6 +84,7 @@ describe('the show in real Chromium', () => {
     expect(await reveal.isChecked()).toBe(false);
     // With the script, the switch alone does it: no Apply button.
     expect(await page.getByRole('button', { name: 'Apply' }).isVisible()).toBe(false);
+    await expectAccessible(page, 'the moderation page');
     await reveal.click();
     await expect.poll(async () => (await gateway.app.get(SettingsService).get()).revealed).toBe(true);
     await expect.poll(() => page.locator('[data-reveal-status]').textContent()).toContain('Guests see');
@@ -104,6 +114,8 @@ describe('the show in real Chromium', () => {
       .toBe(768);
     expect(await previous.isDisabled()).toBe(true);
     await page.screenshot({ path: join(SCREENSHOTS, 'show.png'), animations: 'disabled' });
+    await expectCaptionBelowImage(page);
+    await expectAccessible(page, 'the show');
 
     await next.click();
     expect(await promptShown(page)).toBe(PROMPTS.second);
@@ -180,6 +192,7 @@ describe('the show in real Chromium', () => {
     expect(box!.x).toBeGreaterThanOrEqual(0);
     expect(box!.x + box!.width).toBeLessThanOrEqual(390.5);
     expect(box!.y + box!.height).toBeLessThanOrEqual(844.5);
+    await expectCaptionBelowImage(page);
     const scrollWidth = await page.evaluate(
       () =>
         (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir, startGateway, type TestGateway } from '../gateway/harness.js';
+import { expectAccessible, expectNoHorizontalOverflow } from './axe.js';
 import { launchChromium } from './chromium.js';
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
@@ -45,7 +46,7 @@ describe('admin users and settings pages in real Chromium', () => {
     await page.goto(`${gateway.url}/`);
     const welcome = page.getByRole('dialog');
     const heading = await welcome.getByRole('heading').textContent();
-    const colour = /Your color is (.+)/.exec(heading ?? '')?.[1]?.trim() ?? '';
+    const colour = /Your colour is (.+)/.exec(heading ?? '')?.[1]?.trim() ?? '';
     expect(colour).not.toBe('');
     await welcome.getByRole('button', { name: "Let's go" }).click();
     return { page, colour, close: () => context.close() };
@@ -64,6 +65,24 @@ describe('admin users and settings pages in real Chromium', () => {
     expect(await row.count()).toBe(1);
     expect(await row.locator('[data-count="pending"]').textContent()).toBe('1');
     await admin.screenshot({ path: join(SCREENSHOTS, 'admin-users.png'), fullPage: true });
+    await expectAccessible(admin, 'the users page');
+    // A phone and a tablet: the search, Find, the role selects and every button stay inside the screen.
+    for (const width of [390, 768]) {
+      await admin.setViewportSize({ width, height: 844 });
+      await expectNoHorizontalOverflow(admin, `/admin/users at ${width} px`);
+      for (const control of [
+        admin.getByRole('button', { name: 'Find', exact: true }),
+        row.getByLabel(`Role of ${guest.colour}`, { exact: true }),
+        row.getByRole('button', { name: 'Delete', exact: true }),
+      ]) {
+        const box = await control.boundingBox();
+        expect(box!.x + box!.width, `at ${width} px`).toBeLessThanOrEqual(width);
+      }
+      await expectAccessible(admin, `the users page at ${width} px`);
+      if (width === 390)
+        await admin.screenshot({ path: join(SCREENSHOTS, 'admin-users-phone.png'), fullPage: true });
+    }
+    await admin.setViewportSize({ width: 1280, height: 800 });
     await row.getByRole('button', { name: 'Ban', exact: true }).click();
     await admin.waitForLoadState('load');
     expect(await admin.getByRole('status').textContent()).toContain(
@@ -80,11 +99,13 @@ describe('admin users and settings pages in real Chromium', () => {
     expect(await guest.page.getByRole('button', { name: 'Send' }).count()).toBe(0);
     expect(await guest.page.locator('.prompt-item .status').first().textContent()).toBe('denied');
     await guest.page.screenshot({ path: join(SCREENSHOTS, 'guest-banned.png'), fullPage: true });
+    await expectAccessible(guest.page, "a banned guest's page");
 
     // Delete asks on a page of its own before anything goes.
     await bannedRow.getByRole('button', { name: 'Delete', exact: true }).click();
     await admin.waitForURL(/\/admin\/users\/\d+\/delete/);
-    expect(await admin.getByRole('heading', { level: 1 }).textContent()).toContain(guest.colour);
+    expect(await admin.getByRole('heading', { level: 1 }).textContent()).toContain(`Delete ${guest.colour}?`);
+    await expectAccessible(admin, 'the delete confirmation');
     await admin.getByRole('button', { name: 'Delete', exact: true }).click();
     await admin.waitForURL(/\/admin\/users$/);
     expect(await admin.getByRole('status').textContent()).toContain(`${guest.colour} was deleted`);
@@ -104,6 +125,7 @@ describe('admin users and settings pages in real Chromium', () => {
     await admin.getByRole('checkbox', { name: '1280', exact: true }).check();
     await admin.getByLabel('Steps').fill('30');
     await admin.screenshot({ path: join(SCREENSHOTS, 'admin-settings.png'), fullPage: true });
+    await expectAccessible(admin, 'the settings page');
     await admin.getByRole('button', { name: 'Save' }).click();
     await admin.waitForURL(/\/admin\/settings$/);
     expect(await admin.getByRole('status').textContent()).toBe('Saved');

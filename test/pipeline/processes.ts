@@ -2,14 +2,18 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { staleSource } from '../../scripts/build-if-stale.mjs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const DIST = join(ROOT, 'dist');
 
 let built = false;
-/** The pipeline tests run the real built apps as separate processes, as `npm start` does. */
+/**
+ * The pipeline tests run the real built apps as separate processes, as `npm start` does. Built when dist/
+ * is older than the sources (the same check as `npm start`), so test files after the first need no build.
+ */
 export function buildOnce(): void {
-  if (built) return;
+  if (built || staleSource() === null) return;
   execFileSync(
     process.execPath,
     [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', 'gateway'],

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
 export interface DeliveredMail {
@@ -40,12 +41,10 @@ export async function startSmtp(): Promise<TestSmtpServer> {
   };
 }
 
-/** The account link in a mail body, after undoing quoted-printable soft line breaks and escapes. */
-export function accountLinkFrom(raw: string): URL {
-  const decoded = raw
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  const match = /https?:\/\/\S+\/account\/(?:set|reset)-password\?token=[A-Za-z0-9_-]+/.exec(decoded);
-  if (!match) throw new Error(`no link in mail:\n${decoded}`);
+/** The account link in a mail's text, read as a mail client reads it (transfer encoding undone by mailparser). */
+export async function accountLinkFrom(raw: string): Promise<URL> {
+  const { text } = await simpleParser(raw);
+  const match = /https?:\/\/\S+\/account\/(?:set|reset)-password\?token=[A-Za-z0-9_-]+/.exec(text ?? '');
+  if (!match) throw new Error(`no link in mail:\n${raw}`);
   return new URL(match[0]);
 }

@@ -30,8 +30,9 @@ export class AppModule {
         DatabaseModule,
         LiveEventsModule,
         AnswerModule,
+        // Named 'default' so a 429 carries the standard Retry-After header (others get a -name suffix).
         ThrottlerModule.forRoot({
-          throttlers: [{ name: 'submissions', ttl: 60_000, limit: config.limits.submissionsPerMinute }],
+          throttlers: [{ name: 'default', ttl: 60_000, limit: config.limits.submissionsPerMinute }],
         }),
         SessionsModule,
         SettingsModule,

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { Logger, ValidationPipe, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -5,6 +6,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { ACCOUNT_LIMITS, PROMPT_LIMITS } from '#contracts';
 import session from 'express-session';
 import { ClaimService } from './admin/claim.service.js';
+import { guestLinkWarning } from './admin/guest-link.service.js';
+import { recordRunningOrigin } from './admin/running-origin.js';
 import { setUpApiDocs } from './api/api-docs.js';
 import { AppModule } from './app.module.js';
 import { AnsweringExpressAdapter } from './common/answer/answering-express-adapter.js';
@@ -40,8 +43,9 @@ export async function createGatewayApp(
       forceCloseConnections: true,
     },
   );
-  // One hop: the proxy in front of us. Off by default, so X-Forwarded-For from a client means nothing.
-  app.set('trust proxy', config.trustProxy ? 1 : false);
+  // Off by default, so X-Forwarded-For from a client means nothing; `on` is one hop, whoever it is; a list
+  // of addresses trusts only the proxy itself.
+  app.set('trust proxy', config.trustProxy === true ? 1 : config.trustProxy);
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT });
@@ -89,7 +93,7 @@ export async function createGatewayApp(
     }),
   );
   app.enableShutdownHooks();
-  setUpApiDocs(app);
+  setUpApiDocs(app, config);
   await app.init();
   // Errors raised by Express middleware before Nest's router (body too large, malformed JSON) land here.
   const logger = new Logger('Errors');
@@ -97,6 +101,26 @@ export async function createGatewayApp(
     sendError(req, res, toErrorBody(error, logger));
   });
   return app;
+}
+
+/**
+ * One line for a port that cannot be had (taken, or not allowed), or null when it is free. Checked before
+ * the app is built, so a second start says so at once instead of booting, logging and failing.
+ */
+export async function listenProblem(config: GatewayConfig): Promise<string | null> {
+  const code = await new Promise<string | null>((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    probe.listen({ port: config.port, host: config.host, exclusive: true }, () =>
+      probe.close(() => resolve(null)),
+    );
+  });
+  const where = `${config.host}:${config.port}`;
+  if (code === null) return null;
+  if (code === 'EADDRINUSE') {
+    return `Cannot start: ${where} (PORT) is already in use. Is Vernissage already running? Stop it, or set another PORT.`;
+  }
+  return `Cannot start: cannot listen on ${where} (${code}). Check HOST and PORT.`;
 }
 
 /** After listening: print where to go, and the one-time claim link while there is no admin yet. */
@@ -107,7 +131,10 @@ export async function announce(
 ): Promise<void> {
   const logger = new Logger('Vernissage');
   const origin = config.originFor(port);
+  recordRunningOrigin(config, origin);
   logger.log(`Guests open ${origin}/`);
+  const warning = guestLinkWarning(config);
+  if (warning) logger.warn(warning);
   const link = await app.get(ClaimService).linkIfNoAdmin(origin);
   if (link) {
     logger.log('No admin yet. Open this one-time link on the host device to become the admin:');

@@ -16,6 +16,9 @@ export function hashAccountToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** What every token looks like (32 bytes in base64url): anything else was cut short or altered on the way. */
+export const ACCOUNT_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
 /** 32 random bytes: a mailed link cannot be guessed, and only its hash is ever stored. */
 export function newAccountToken(): { token: string; tokenHash: string } {
   const token = randomBytes(32).toString('base64url');

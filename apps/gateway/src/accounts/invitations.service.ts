@@ -6,6 +6,7 @@ import { AccountCreation } from './account-creation.service.js';
 import { AccountTokensRepository } from './account-tokens.repository.js';
 import type { InvitationDto } from './dto/invitation.dto.js';
 import { MailService } from './mail.service.js';
+import { PasswordResetService } from './password-reset.service.js';
 
 export interface InvitationView {
   id: number;
@@ -14,6 +15,15 @@ export interface InvitationView {
   role: UserRole;
   colourName: string;
   message: string;
+  /** Only when mail is not configured: the link itself, for the admin to pass on (it was saved as a file). */
+  link?: string;
+}
+
+export interface PasswordLinkView {
+  id: number;
+  message: string;
+  /** As in InvitationView: only when mail is not configured. */
+  link?: string;
 }
 
 export interface RoleChangeView {
@@ -33,41 +43,81 @@ export class InvitationsService {
     private readonly accounts: AccountCreation,
     private readonly tokens: AccountTokensRepository,
     private readonly mail: MailService,
+    private readonly resets: PasswordResetService,
     private readonly config: GatewayConfig,
   ) {}
 
   async invite(input: InvitationDto, origin: string): Promise<InvitationView> {
-    const user = await this.accounts.create(input);
-    return this.sendInvitation(user, origin);
+    return this.sendInvitation(await this.accounts.create(input), origin);
   }
 
-  /** Mails a new account its single-use link to choose a password. */
+  /** Mails a new account (from the invite form or the API) its single-use link to choose a password. */
   async sendInvitation(user: UserEntity, origin: string): Promise<InvitationView> {
     const input = { username: user.username!, email: user.email!, role: user.role };
-    const token = await this.tokens.create(user.id, 'invite', this.config.mail.inviteTtlS);
-    const hours = Math.round(this.config.mail.inviteTtlS / 3600);
-    this.mail.send({
-      to: input.email,
-      subject: 'Your invitation to Vernissage',
-      text: [
-        `Hello ${input.username},`,
-        '',
-        `the host of Vernissage has made you an account (${input.role}). Choose your password here:`,
-        '',
-        `${origin}/account/set-password?token=${token}`,
-        '',
-        `The link works once and expires in ${hours >= 1 ? `${hours} hour(s)` : `${this.config.mail.inviteTtlS} seconds`}.`,
-        'If you were not expecting this, you can ignore this mail.',
-      ].join('\n'),
-    });
+    const link = await this.mailInvitation(user.id, input.username, input.email, input.role, origin);
     return {
       id: user.id,
       username: input.username,
       email: input.email,
       role: input.role,
       colourName: user.colourName,
-      message: `Invited ${input.username} as ${input.role}: an invitation is on its way to ${input.email}.`,
+      message: this.mail.configured
+        ? `Invited ${input.username} as ${input.role}: an invitation is on its way to ${input.email}.`
+        : `Invited ${input.username} as ${input.role}. Mail is not configured: pass this link on to them.`,
+      ...(this.mail.configured ? {} : { link }),
     };
+  }
+
+  /**
+   * A new link for an existing account, from its row on the users page: a fresh invitation while it has
+   * no password yet, otherwise a password reset. Any older open link of theirs stops working.
+   */
+  async passwordLink(targetId: number, origin: string): Promise<PasswordLinkView> {
+    const user = await this.users.findById(targetId);
+    if (!user) throw new NotFoundException('There is no such user.');
+    if (!user.username || !user.email) {
+      throw new BadRequestException('Only an account with a username and email has a password to set.');
+    }
+    await this.tokens.invalidateOpenFor(user.id);
+    const link = user.passwordHash
+      ? await this.resets.mailLink({ id: user.id, username: user.username, email: user.email }, origin)
+      : await this.mailInvitation(user.id, user.username, user.email, user.role, origin);
+    const what = user.passwordHash ? 'A password reset link' : 'A new invitation';
+    return {
+      id: user.id,
+      message: this.mail.configured
+        ? `${what} is on its way to ${user.email}.`
+        : `${what} for ${user.username}. Mail is not configured: pass this link on to them.`,
+      ...(this.mail.configured ? {} : { link }),
+    };
+  }
+
+  private async mailInvitation(
+    userId: number,
+    username: string,
+    email: string,
+    role: UserRole,
+    origin: string,
+  ): Promise<string> {
+    const ttlS = this.config.mail.inviteTtlS;
+    const token = await this.tokens.create(userId, 'invite', ttlS);
+    const link = `${origin}/account/set-password?token=${token}`;
+    const hours = Math.round(ttlS / 3600);
+    this.mail.send({
+      to: email,
+      subject: 'Your invitation to Vernissage',
+      text: [
+        `Hello ${username},`,
+        '',
+        `the host of Vernissage has made you an account (${role}). Choose your password here:`,
+        '',
+        link,
+        '',
+        `The link works once and expires in ${hours >= 1 ? `${hours} hour(s)` : `${ttlS} seconds`}.`,
+        'If you were not expecting this, you can ignore this mail.',
+      ].join('\n'),
+    });
+    return link;
   }
 
   async changeRole(targetId: number, role: UserRole, admin: UserEntity): Promise<RoleChangeView> {

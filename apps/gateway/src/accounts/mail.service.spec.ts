@@ -1,7 +1,12 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import hbs from 'hbs';
+import { simpleParser } from 'mailparser';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { makeTempDir } from '../../../../test/gateway/harness.js';
 import { loadGatewayConfig } from '../config/gateway.config.js';
 import { MailService } from './mail.service.js';
 
@@ -59,5 +64,58 @@ describe('MailService', () => {
     expect(logged).toHaveLength(2);
     expect(logged.join('\n')).not.toContain('SECRET123');
     await mail.onModuleDestroy();
+  });
+
+  it('saves an .eml whose link is whole in the file and in what a mail client reads', async () => {
+    const temp = makeTempDir();
+    try {
+      const config = loadGatewayConfig({
+        ...SECRETS,
+        DATABASE_PATH: join(temp.dir, 'db.sqlite'),
+        OUTPUT_DIR: join(temp.dir, 'output'),
+      });
+      const mail = new MailService(config);
+      const link = `https://a-rather-long-party-name.example.org/account/set-password?token=${'Ab9_-'.repeat(8)}xyz`;
+      mail.send({
+        to: 'b@example.test',
+        subject: 'Your invitation',
+        text: `Hello b,\n\nhere:\n\n${link}\n\nBye.`,
+      });
+      await mail.idle();
+      const [file] = readdirSync(join(temp.dir, 'output', 'mail'));
+      const raw = readFileSync(join(temp.dir, 'output', 'mail', file), 'utf8');
+      // Copied straight from the file: one line, no quoted-printable soft breaks or =3D.
+      expect(raw.split('\n').map((line) => line.trim())).toContain(link);
+      expect(raw).not.toMatch(/=3D|=\r?\n/);
+
+      const parsed = await simpleParser(raw);
+      expect(parsed.subject).toBe('Your invitation');
+      expect(parsed.to && 'text' in parsed.to ? parsed.to.text : '').toBe('b@example.test');
+      expect(parsed.text).toContain(`here:\n\n${link}\n`);
+      expect(parsed.html).toContain(`<a href="${hbs.handlebars.Utils.escapeExpression(link)}">`);
+      await mail.onModuleDestroy();
+    } finally {
+      temp.cleanup();
+    }
+  });
+
+  it('leaves non-ASCII text to the usual transfer encoding', async () => {
+    const temp = makeTempDir();
+    try {
+      const config = loadGatewayConfig({
+        ...SECRETS,
+        DATABASE_PATH: join(temp.dir, 'db.sqlite'),
+        OUTPUT_DIR: join(temp.dir, 'output'),
+      });
+      const mail = new MailService(config);
+      mail.send({ to: 'c@example.test', subject: 'Grüße', text: 'Grüße aus der Galerie' });
+      await mail.idle();
+      const [file] = readdirSync(join(temp.dir, 'output', 'mail'));
+      const parsed = await simpleParser(readFileSync(join(temp.dir, 'output', 'mail', file)));
+      expect(parsed.text?.trim()).toBe('Grüße aus der Galerie');
+      await mail.onModuleDestroy();
+    } finally {
+      temp.cleanup();
+    }
   });
 });

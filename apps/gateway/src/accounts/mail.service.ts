@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import nodemailer, { type Transporter } from 'nodemailer';
+import hbs from 'hbs';
+import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { GatewayConfig } from '../config/gateway.config.js';
 
 export interface OutgoingMail {
@@ -106,7 +107,7 @@ export class MailService implements OnModuleDestroy {
   }
 
   private async deliver(mail: OutgoingMail): Promise<void> {
-    const info = (await this.transport.sendMail({ from: this.config.mail.from, ...mail })) as {
+    const info = (await this.transport.sendMail({ from: this.config.mail.from, ...bodyOf(mail) })) as {
       message?: Buffer;
     };
     if (this.configured) return;
@@ -136,4 +137,49 @@ export class MailService implements OnModuleDestroy {
     });
     this.failures.length = Math.min(this.failures.length, RECENT_FAILURES);
   }
+}
+
+/** RFC 5322's hard limit for a line, CRLF excluded. */
+const MAX_LINE = 998;
+
+/**
+ * Both parts go out as 7bit whenever the text is plain ASCII, so a link stays whole in the raw message (a
+ * saved .eml, "view source"): quoted-printable, nodemailer's choice for any line over 76 characters, would
+ * split it with `=` soft breaks and turn `=` into `=3D`. A raw part only works inside a multipart message,
+ * hence the HTML alternative, which also makes the link clickable.
+ */
+function bodyOf(mail: OutgoingMail): SendMailOptions {
+  const html = htmlOf(mail.text);
+  if (!fitsSevenBit(mail.text) || !fitsSevenBit(html)) return mail;
+  return {
+    ...mail,
+    text: { raw: sevenBitPart('text/plain', mail.text) },
+    html: { raw: sevenBitPart('text/html', html) },
+  };
+}
+
+function fitsSevenBit(part: string): boolean {
+  return /^[\x20-\x7e\n]*$/.test(part) && part.split('\n').every((line) => line.length <= MAX_LINE);
+}
+
+function sevenBitPart(type: string, content: string): string {
+  const headers = `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: 7bit`;
+  return `${headers}\r\n\r\n${content.replace(/\n/g, '\r\n')}\r\n`;
+}
+
+/** Paragraphs of the text, escaped, with its web addresses as links; one line per paragraph. */
+function htmlOf(text: string): string {
+  const escape = hbs.handlebars.Utils.escapeExpression;
+  const paragraphs = text.split(/\n{2,}/).map((paragraph) =>
+    paragraph
+      .split(/(https?:\/\/\S+)/)
+      .map((part, index) =>
+        index % 2 === 1 ? `<a href="${escape(part)}">${escape(part)}</a>` : escape(part),
+      )
+      .join('')
+      .replace(/\n/g, '<br>'),
+  );
+  return ['<!doctype html>', '<html><body>', ...paragraphs.map((p) => `<p>${p}</p>`), '</body></html>'].join(
+    '\n',
+  );
 }

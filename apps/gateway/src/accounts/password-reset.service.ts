@@ -36,23 +36,30 @@ export class PasswordResetService {
       // Someone keeps asking: stop filling the inbox, with the same answer as always.
       return { message: RESET_REQUESTED_MESSAGE };
     }
+    await this.mailLink({ id: user.id, username: user.username, email }, origin);
+    return { message: RESET_REQUESTED_MESSAGE };
+  }
+
+  /** Makes a single-use reset link and mails it; returns the link (the admin's users page may show it). */
+  async mailLink(user: { id: number; username: string; email: string }, origin: string): Promise<string> {
     const ttlS = this.config.mail.passwordResetTtlS;
     const token = await this.tokens.create(user.id, 'reset', ttlS);
+    const link = `${origin}/account/reset-password?token=${token}`;
     const minutes = Math.round(ttlS / 60);
     this.mail.send({
-      to: email,
+      to: user.email,
       subject: 'Reset your Vernissage password',
       text: [
         `Hello ${user.username},`,
         '',
-        'someone (hopefully you) asked to reset your Vernissage password. Choose a new one here:',
+        'you (or the host, for you) asked for a link to choose a new Vernissage password. Choose it here:',
         '',
-        `${origin}/account/reset-password?token=${token}`,
+        link,
         '',
         `The link works once and expires in ${minutes >= 1 ? `${minutes} minute(s)` : `${ttlS} seconds`}.`,
         'If you did not ask for this, ignore this mail: your password stays as it is.',
       ].join('\n'),
     });
-    return { message: RESET_REQUESTED_MESSAGE };
+    return link;
   }
 }

@@ -5,9 +5,14 @@ import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry } from '../common/answer/page-registry.service.js';
 import { FingerprintService } from '../identity/fingerprint.service.js';
 import { regenerateSession } from '../sessions/session-utils.js';
+import type { UserRole } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { AccountTokenPurpose } from './account-token.entity.js';
-import { AccountTokensRepository, type AccountTokenGrant } from './account-tokens.repository.js';
+import {
+  ACCOUNT_TOKEN_PATTERN,
+  AccountTokensRepository,
+  type AccountTokenGrant,
+} from './account-tokens.repository.js';
 import { PASSWORD_MAX, PASSWORD_MIN } from './account-rules.js';
 import { isStaff } from './login.service.js';
 import { PasswordHasher } from './password-hasher.service.js';
@@ -35,8 +40,12 @@ export const SET_PASSWORD_PAGES: Record<
 export interface PasswordSet {
   id: number;
   username: string | null;
+  role: UserRole;
   signedIn: true;
 }
+
+export const LINK_MALFORMED_MESSAGE =
+  'This link is incomplete or was changed on the way. Copy the whole link from the mail (or the page the host gave you) and try again.';
 
 /** A password rule broken: the form comes back with this message and the same link. */
 export class PasswordRuleError extends BadRequestException {}
@@ -68,7 +77,7 @@ export class SetPasswordService implements OnModuleInit {
   onModuleInit(): void {
     for (const purpose of ['invite', 'reset'] as const) {
       this.pages.register(`set-password:${purpose}`, (req, { refusal }) => {
-        if (refusal?.status !== 400) return undefined;
+        if (!(refusal?.error instanceof PasswordRuleError)) return undefined;
         const token = (req.body as { token?: unknown }).token;
         return this.form(purpose, typeof token === 'string' ? token : '', refusal.message);
       });
@@ -87,7 +96,9 @@ export class SetPasswordService implements OnModuleInit {
 
   /** For the GET: is this link still good? Refuses at once rather than after the form is filled in. */
   async assertUsable(token: string | undefined, purpose: AccountTokenPurpose): Promise<void> {
-    const grant = token ? await this.tokens.findValid(token, purpose) : null;
+    // A link mangled in transit (cut at a line break, a stray character) is not the same as a used one.
+    if (!token || !ACCOUNT_TOKEN_PATTERN.test(token)) throw new BadRequestException(LINK_MALFORMED_MESSAGE);
+    const grant = await this.tokens.findValid(token, purpose);
     if (!grant || !(await this.stillCurrent(grant))) throw new GoneException(LINK_INVALID_MESSAGE);
   }
 
@@ -112,7 +123,7 @@ export class SetPasswordService implements OnModuleInit {
     req.user = user;
     // As with a login: the mailed link plus the new password prove it is them, on this device.
     if (isStaff(user)) await this.devices.enrol(user.id, this.fingerprints.keyFor(req));
-    return { id: user.id, username: user.username, signedIn: true };
+    return { id: user.id, username: user.username, role: user.role, signedIn: true };
   }
 
   /** A link issued before the last password change is dead, and so is one for a deleted user. */

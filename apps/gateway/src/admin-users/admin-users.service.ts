@@ -61,6 +61,7 @@ export class AdminUsersService implements OnModuleInit {
         id: user.id,
         colourName: user.colourName,
         colourHex: user.colourHex,
+        username: user.username,
         role: user.role,
         banned: user.banned,
         isYou: user.id === viewer.id,

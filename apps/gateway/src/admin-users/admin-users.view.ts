@@ -6,6 +6,8 @@ export interface UserRowView {
   id: number;
   colourName: string;
   colourHex: string;
+  /** Set for accounts (members and staff), which also get a "Password link" button. */
+  username: string | null;
   role: UserRole;
   banned: boolean;
   /** The admin looking at the page: no Ban or Delete on their own row. */

@@ -52,7 +52,7 @@ export class AdminController {
     @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
     @Req() req: AppRequest,
   ): Promise<object> {
-    return this.moderation.hostPage(page, this.guestLink.guestUrl(req));
+    return this.moderation.hostPage(page, this.guestLink.guestUrl(req), this.guestLink.unreachableWarning());
   }
 
   /**

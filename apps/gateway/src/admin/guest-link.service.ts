@@ -22,6 +22,14 @@ export class GuestLinkService {
     return `${req.protocol}://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/`;
   }
 
+  /**
+   * Why other devices cannot open the guest link, or null when they can: bound to a loopback address with
+   * no PUBLIC_URL (behind a proxy, PUBLIC_URL is what guests open, and loopback is the right bind).
+   */
+  unreachableWarning(): string | null {
+    return guestLinkWarning(this.config);
+  }
+
   qrSvg(url: string): Promise<string> {
     return QRCode.toString(url, {
       type: 'svg',
@@ -30,6 +38,16 @@ export class GuestLinkService {
       color: { dark: '#000000', light: '#ffffff' },
     });
   }
+}
+
+export function guestLinkWarning(config: Pick<GatewayConfig, 'host' | 'publicUrl'>): string | null {
+  if (config.publicUrl || !isLoopbackHost(config.host)) return null;
+  return `HOST=${config.host} accepts connections from this machine only: phones cannot open the guest link or the QR code. Set HOST=0.0.0.0 (or PUBLIC_URL when a reverse proxy is in front).`;
+}
+
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
 }
 
 /** The first private IPv4 address of this machine (the server's own address, never a client's). */

@@ -46,9 +46,10 @@ export class ModerationService {
   async hostPage(
     page: number,
     guestUrl: string,
-  ): Promise<ModerationPage & { panel: RendererPanel; guestUrl: string }> {
+    guestLinkWarning: string | null,
+  ): Promise<ModerationPage & { panel: RendererPanel; guestUrl: string; guestLinkWarning: string | null }> {
     const [moderation, panel] = await Promise.all([this.page(page), this.panel.current()]);
-    return { ...moderation, panel, guestUrl };
+    return { ...moderation, panel, guestUrl, guestLinkWarning };
   }
 
   async page(requested: number): Promise<ModerationPage> {

@@ -8,7 +8,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import { ApiTokensService } from '../api-tokens/api-tokens.service.js';
 import type { AppRequest } from '../common/app-request.js';
-import { apiCredentialOf } from '../common/bearer.js';
+import { apiCredentialOf, isApiPath } from '../common/bearer.js';
 import { FingerprintService } from '../identity/fingerprint.service.js';
 import { IdentityService } from '../identity/identity.service.js';
 import type { UserRole } from '../users/user.entity.js';
@@ -36,11 +36,11 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const user = await this.userOf(req);
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    if (!user) throw new UnauthorizedException('Open the home page first to get your colour.');
-
     const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets);
+    if (!user) throw new UnauthorizedException(signInMessage(req, roles));
+
     if (!roles) return true;
-    if (!roles.includes(user.role)) throw new ForbiddenException('This page is for the host.');
+    if (!roles.includes(user.role)) throw new ForbiddenException(roleMessage(req, roles));
     // A token is a deliberate credential of its own (created on the owner's page), not a copyable cookie:
     // its role alone decides.
     if (req.authenticatedBy === 'token') return true;
@@ -70,4 +70,23 @@ export class AuthGuard implements CanActivate {
     req.authenticatedBy = 'token';
     return user;
   }
+}
+
+/** Tells a visitor without a user what would let them in here, rather than one message for every route. */
+function signInMessage(req: AppRequest, roles: UserRole[] | undefined): string {
+  if (isApiPath(req)) return 'This needs an API token (Authorization: Bearer vn_…) or a signed-in session.';
+  if (!roles) return 'Open the home page first to get your colour.';
+  return `${staffPage(roles)}: log in, or open a claim link on this device.`;
+}
+
+function roleMessage(req: AppRequest, roles: UserRole[]): string {
+  if (!isApiPath(req)) return `${staffPage(roles)}.`;
+  const names = roles.length === 1 ? roles[0] : `${roles.slice(0, -1).join(', ')} or ${roles.at(-1)}`;
+  return `This needs the ${names} role.`;
+}
+
+function staffPage(roles: UserRole[]): string {
+  return roles.includes('moderator')
+    ? 'This page is for the host and moderators'
+    : 'This page is for the host';
 }

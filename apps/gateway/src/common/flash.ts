@@ -7,6 +7,11 @@ import type { Request } from 'express';
  */
 export function setFlash(req: Request, message: string): Promise<void> {
   req.session.flash = message;
+  return saveSession(req);
+}
+
+/** Stores the session now (see setFlash for why). */
+export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((error) => (error ? reject(error) : resolve())));
 }
 

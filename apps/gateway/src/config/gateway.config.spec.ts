@@ -48,7 +48,7 @@ describe('loadGatewayConfig', () => {
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
-    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY: expected true\/false/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY: expected off, on, loopback/],
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
     [{ SESSION_SECRET: 'short' }, /SESSION_SECRET: must be at least 16 characters/],
     [{ MAX_PENDING_PER_GUEST: '0' }, /MAX_PENDING_PER_GUEST/],
@@ -57,8 +57,24 @@ describe('loadGatewayConfig', () => {
     expect(() => loadGatewayConfig({ ...base(), ...env })).toThrow(message);
   });
 
-  it('reads on/off style booleans', () => {
+  it('says what is wrong with a number in one line naming the variable', () => {
+    expect(() => loadGatewayConfig({ ...base(), PORT: 'abc' })).toThrow(
+      new ConfigError('Invalid configuration: PORT: must be a whole number from 0 to 65535.'),
+    );
+    expect(() => loadGatewayConfig({ ...base(), PORT: 'abc', INVITE_TTL_S: '-1' })).toThrow(
+      /^Invalid configuration: PORT: [^\n]+; INVITE_TTL_S: must be a whole number from 1 to \d+\.$/,
+    );
+    // Empty means unset, as in a .env file with `PORT=`.
+    expect(loadGatewayConfig({ ...base(), PORT: '' }).port).toBe(3000);
+  });
+
+  it('reads TRUST_PROXY as on/off or as the proxy’s own addresses', () => {
     expect(loadGatewayConfig({ ...base(), TRUST_PROXY: 'on' }).trustProxy).toBe(true);
     expect(loadGatewayConfig({ ...base(), TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadGatewayConfig({ ...base(), TRUST_PROXY: 'loopback' }).trustProxy).toEqual(['loopback']);
+    expect(loadGatewayConfig({ ...base(), TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy).toEqual([
+      '127.0.0.1',
+      '10.0.0.0/8',
+    ]);
   });
 });

@@ -2,48 +2,73 @@ import { dirname, join, resolve } from 'node:path';
 import { readOrCreateSecretFile } from '#contracts';
 import { z } from 'zod';
 
-const bool = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .transform((value, ctx) => {
-    if (['1', 'true', 'on', 'yes'].includes(value)) return true;
-    if (['0', 'false', 'off', 'no', ''].includes(value)) return false;
-    ctx.addIssue({ code: 'custom', message: 'expected true/false, on/off, yes/no or 1/0' });
-    return z.NEVER;
-  });
-const port = z.coerce.number().int().min(0).max(65535);
+const blankToUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** A whole number in a range, with a message a person can act on (zod's own says "received NaN"). */
+const wholeNumber = (min: number, max: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z.coerce
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(max, { error: message });
+};
+const withDefault = <T extends z.ZodType>(schema: T, fallback: z.output<T>) =>
+  z.preprocess(blankToUndefined, schema.optional()).transform((value) => value ?? fallback);
+const port = wholeNumber(0, 65535);
 const optionalText = z
   .string()
   .trim()
   .optional()
   .transform((value) => (value ? value : undefined));
-const seconds = z.coerce.number().int().min(1);
+const seconds = wholeNumber(1, 365 * 24 * 3600);
+/**
+ * TRUST_PROXY: off, on (trust the one hop in front, whoever it is), or the proxy itself: `loopback`, or
+ * addresses and CIDRs separated by commas. Naming the proxy means a client that reaches the gateway
+ * directly cannot pass off a forged X-Forwarded-For.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, ctx): boolean | string[] => {
+    const lower = value.toLowerCase();
+    if (['1', 'true', 'on', 'yes'].includes(lower)) return true;
+    if (['0', 'false', 'off', 'no', ''].includes(lower)) return false;
+    const entries = lower.split(',').map((entry) => entry.trim());
+    if (entries.every((entry) => TRUSTED_PROXY_ENTRY.test(entry))) return entries;
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected off, on, loopback, or proxy addresses/CIDRs separated by commas',
+    });
+    return z.NEVER;
+  });
+const TRUSTED_PROXY_ENTRY = /^(?:loopback|linklocal|uniquelocal|[0-9a-f:.]+(?:\/\d{1,3})?)$/;
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
-  PORT: port.default(3000),
+  PORT: withDefault(port, 3000),
   DATABASE_PATH: z.string().trim().min(1).default('database/vernissage.sqlite'),
   OUTPUT_DIR: z.string().trim().min(1).default('output'),
   UPLOAD_DIR: z.string().trim().min(1).default('database/uploads'),
   SESSION_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   FINGERPRINT_SECRET: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   RENDERER_HOST: z.string().trim().min(1).default('127.0.0.1'),
-  RENDERER_PORT: port.default(4001),
+  RENDERER_PORT: withDefault(port, 4001),
   RENDERER_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   RENDERER_TOKEN_FILE: z.string().trim().min(1).default('database/renderer.token'),
   RENDERER_TLS_CA: optionalText,
-  RENDERER_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
-  TRUST_PROXY: bool.default(false),
+  RENDERER_TIMEOUT_MS: withDefault(wholeNumber(100, 3_600_000), 5000),
+  TRUST_PROXY: trustProxy.default(false),
   PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   SMTP_URL: optionalText,
   MAIL_FROM: optionalText,
-  PASSWORD_RESET_TTL_S: seconds.default(600),
-  INVITE_TTL_S: seconds.default(172_800),
-  MAX_PENDING_PER_GUEST: z.coerce.number().int().min(1).max(1000).default(5),
-  SUBMISSIONS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
-  CLAIM_LINK_TTL_S: seconds.default(86_400),
+  PASSWORD_RESET_TTL_S: withDefault(seconds, 600),
+  INVITE_TTL_S: withDefault(seconds, 172_800),
+  MAX_PENDING_PER_GUEST: withDefault(wholeNumber(1, 1000), 5),
+  SUBMISSIONS_PER_MINUTE: withDefault(wholeNumber(1, 10_000), 10),
+  CLAIM_LINK_TTL_S: withDefault(seconds, 86_400),
 });
 
 export type GatewayEnv = z.infer<typeof EnvSchema>;
@@ -66,7 +91,8 @@ export class GatewayConfig {
   readonly sessionSecret: string;
   readonly fingerprintSecret: string;
   readonly renderer: { host: string; port: number; token: string; tlsCa?: string; timeoutMs: number };
-  readonly trustProxy: boolean;
+  /** Express's `trust proxy`: false, true (one hop), or the proxy's own addresses. */
+  readonly trustProxy: boolean | string[];
   readonly publicUrl?: string;
   readonly mail: { smtpUrl?: string; from: string; passwordResetTtlS: number; inviteTtlS: number };
   readonly limits: { maxPendingPerGuest: number; submissionsPerMinute: number };
@@ -112,10 +138,11 @@ export class GatewayConfig {
 export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`,
+    // One line, each problem naming its variable: this is all a person sees when the app will not start.
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`,
     );
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}.`);
   }
   const values = parsed.data;
   const secretDir =

@@ -7,5 +7,10 @@ declare module 'express-session' {
     welcome?: boolean;
     /** A one-shot message for the next page (e.g. "Sent!"). */
     flash?: string;
+    /**
+     * With the flash, once: an invitation or reset link the admin passes on by hand because mail is not
+     * configured (the same link sits in output/mail as a file).
+     */
+    passOnLink?: string;
   }
 }

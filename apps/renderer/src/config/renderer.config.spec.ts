@@ -38,6 +38,13 @@ describe('parseRendererConfig', () => {
     });
   });
 
+  it('refuses a port that is not a number in one line naming the variable', () => {
+    expect(() => parseRendererConfig({ RENDERER_TOKEN: token, RENDERER_PORT: 'abc' })).toThrow(
+      new RendererConfigError(['RENDERER_PORT must be a whole number between 0 and 65535']),
+    );
+    expect(new RendererConfigError(['A', 'B']).message).toBe('Invalid renderer configuration: A; B.');
+  });
+
   it('reads SD settings; a password may contain a colon', () => {
     const config = parseRendererConfig({
       RENDERER_TOKEN: token,

@@ -36,7 +36,8 @@ export interface RendererConfig {
 
 export class RendererConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid renderer configuration:\n  - ${problems.join('\n  - ')}`);
+    // One line: this is all a person sees when the renderer will not start.
+    super(`Invalid renderer configuration: ${problems.join('; ')}.`);
     this.name = 'RendererConfigError';
   }
 }

@@ -7,9 +7,21 @@ import { SUGGESTION_STATUSES, type SuggestionStatus } from '../../suggestions/su
 export class ApiCreatePromptDto {
   @ApiProperty({ minLength: 1, maxLength: 2000, example: 'A lighthouse made of glass at sunset' })
   prompt: string;
-  @ApiProperty({ example: 512, description: "One of the host's allowed sizes." })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 256,
+    maximum: 2048,
+    example: 512,
+    description: "One of the host's allowed sizes.",
+  })
   width: number;
-  @ApiProperty({ example: 512, description: "One of the host's allowed sizes." })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 256,
+    maximum: 2048,
+    example: 768,
+    description: "One of the host's allowed sizes.",
+  })
   height: number;
   @ApiProperty({
     required: false,
@@ -21,34 +33,38 @@ export class ApiCreatePromptDto {
   @ApiProperty({
     required: false,
     format: 'uri',
+    maxLength: 2048,
+    example: 'https://images.example.org/cat.jpg',
     description: 'Or a public http(s) address of a picture; private and local addresses are refused.',
   })
   imageUrl?: string;
 }
 
 export class ApiPromptDto {
-  @ApiProperty() id: number;
-  @ApiProperty() prompt: string;
-  @ApiProperty() width: number;
-  @ApiProperty() height: number;
-  @ApiProperty({ enum: SUGGESTION_STATUSES }) status: SuggestionStatus;
-  @ApiProperty({ format: 'date-time' }) submittedAt: string;
+  @ApiProperty({ type: 'integer', example: 12 }) id: number;
+  @ApiProperty({ example: 'A lighthouse made of glass at sunset' }) prompt: string;
+  @ApiProperty({ type: 'integer', example: 512 }) width: number;
+  @ApiProperty({ type: 'integer', example: 768 }) height: number;
+  @ApiProperty({ enum: SUGGESTION_STATUSES, example: 'rendered' }) status: SuggestionStatus;
+  @ApiProperty({ format: 'date-time', example: '2026-11-29T20:15:00.000Z' }) submittedAt: string;
   @ApiProperty({
-    required: false,
+    type: 'string',
     nullable: true,
-    description: 'Where the image can be fetched, once rendered and revealed by the host.',
+    example: '/images/12',
+    description:
+      'Path of the image (relative to the server), once it is rendered and the host has revealed it; null until then.',
   })
-  imageUrl?: string | null;
+  imageUrl: string | null;
 }
 
 export class ApiCreatedPromptDto {
-  @ApiProperty() id: number;
-  @ApiProperty({ enum: SUGGESTION_STATUSES }) status: SuggestionStatus;
+  @ApiProperty({ type: 'integer', example: 12 }) id: number;
+  @ApiProperty({ enum: SUGGESTION_STATUSES, example: 'pending' }) status: SuggestionStatus;
 }
 
 export class ApiDecisionDto {
-  @ApiProperty() id: number;
-  @ApiProperty({ enum: ['approved', 'denied'] }) status: SuggestionStatus;
+  @ApiProperty({ type: 'integer', example: 12 }) id: number;
+  @ApiProperty({ enum: ['approved', 'denied'], example: 'approved' }) status: 'approved' | 'denied';
 }
 
 export const API_PAGE_SIZE_MAX = 100;
@@ -59,14 +75,14 @@ export class ListPromptsQueryDto {
   @IsOptional()
   status?: SuggestionStatus;
 
-  @ApiProperty({ required: false, minimum: 1, default: 1 })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, default: 1 })
   @Min(1, { message: 'page must be at least 1.' })
   @IsInt({ message: 'page must be a whole number.' })
   @Type(() => Number)
   @IsOptional()
   page?: number;
 
-  @ApiProperty({ required: false, minimum: 1, maximum: API_PAGE_SIZE_MAX, default: 50 })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: API_PAGE_SIZE_MAX, default: 50 })
   @Max(API_PAGE_SIZE_MAX, { message: `limit can be at most ${API_PAGE_SIZE_MAX}.` })
   @Min(1, { message: 'limit must be at least 1.' })
   @IsInt({ message: 'limit must be a whole number.' })
@@ -77,13 +93,14 @@ export class ListPromptsQueryDto {
 
 export class ApiPromptPageDto {
   @ApiProperty({ type: [ApiPromptDto] }) items: ApiPromptDto[];
-  @ApiProperty() total: number;
-  @ApiProperty() page: number;
-  @ApiProperty() limit: number;
+  @ApiProperty({ type: 'integer', example: 1, description: 'All your prompts of that status.' })
+  total: number;
+  @ApiProperty({ type: 'integer', example: 1 }) page: number;
+  @ApiProperty({ type: 'integer', example: 50 }) limit: number;
 }
 
 export class ApiErrorDto {
-  @ApiProperty() statusCode: number;
-  @ApiProperty() message: string;
-  @ApiProperty() error: string;
+  @ApiProperty({ type: 'integer', example: 400 }) statusCode: number;
+  @ApiProperty({ example: 'A prompt can be at most 2000 characters.' }) message: string;
+  @ApiProperty({ example: 'Bad Request', description: 'The HTTP reason phrase.' }) error: string;
 }

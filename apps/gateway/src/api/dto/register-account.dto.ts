@@ -44,6 +44,7 @@ export class RegisterAccountDto {
     maxLength: PASSWORD_MAX,
     description:
       'Optional. Without it the account waits for its holder to set a password from an invitation.',
+    example: 'correct horse battery staple',
   })
   @MaxLength(PASSWORD_MAX, { message: `A password can be at most ${PASSWORD_MAX} characters.` })
   @MinLength(PASSWORD_MIN, { message: `A password needs at least ${PASSWORD_MIN} characters.` })
@@ -53,8 +54,8 @@ export class RegisterAccountDto {
 }
 
 export class RegisteredAccountDto {
-  @ApiProperty() id: number;
-  @ApiProperty() username: string;
-  @ApiProperty() email: string;
-  @ApiProperty({ enum: ['member'] }) role: 'member';
+  @ApiProperty({ type: 'integer', example: 7 }) id: number;
+  @ApiProperty({ example: 'ada' }) username: string;
+  @ApiProperty({ format: 'email', example: 'ada@example.org' }) email: string;
+  @ApiProperty({ enum: ['member'], example: 'member' }) role: 'member';
 }

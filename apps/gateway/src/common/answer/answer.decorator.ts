@@ -1,5 +1,9 @@
 import { SetMetadata } from '@nestjs/common';
+import type { SessionData } from 'express-session';
 import type { AppRequest } from '../app-request.js';
+
+/** What a redirect may carry to the next page in the session. */
+export type CarriedKey = keyof Pick<SessionData, 'passOnLink'>;
 
 export const ANSWER_KEY = 'vernissage:answer';
 
@@ -16,8 +20,10 @@ export interface AnswerOptions<T = never> {
   drawnBy?: string;
   /** Or send the browser on (303 See Other)… */
   redirect?: string | ((result: T, req: AppRequest) => string);
-  /** …with a one-time notice for the next page. */
+  /** …with a one-time notice for the next page… */
   notice?: string | ((result: T) => string | undefined);
+  /** …and values the next page shows once (kept in the session until then, like the notice). */
+  carry?: (result: T) => Partial<Record<CarriedKey, string | undefined>>;
   /**
    * The form this route takes (a name PageRegistry knows): when the handler refuses with a 4xx, the browser
    * gets that form's page again, with the message beside the form and what was typed still in it, under

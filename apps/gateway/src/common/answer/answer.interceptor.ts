@@ -5,9 +5,9 @@ import type { Response } from 'express';
 import { catchError, from, mergeMap, Observable, of } from 'rxjs';
 import { messageOf } from '../all-exceptions.filter.js';
 import type { AppRequest } from '../app-request.js';
-import { setFlash, takeFlash } from '../flash.js';
+import { saveSession, setFlash, takeFlash } from '../flash.js';
 import { prefersHtml } from '../respond.js';
-import { ANSWER_KEY, Page, type AnswerOptions } from './answer.decorator.js';
+import { ANSWER_KEY, Page, type AnswerOptions, type CarriedKey } from './answer.decorator.js';
 import { PageRegistry, type Refusal } from './page-registry.service.js';
 
 /** Never carried back into a form. */
@@ -55,7 +55,14 @@ export class AnswerInterceptor implements NestInterceptor {
     if (result instanceof Page) return drawPage(req, res, result);
     if (options.redirect !== undefined) {
       const notice = typeof options.notice === 'function' ? options.notice(result) : options.notice;
+      let carried = false;
+      for (const [key, value] of Object.entries(options.carry?.(result) ?? {})) {
+        if (value === undefined) continue;
+        req.session[key as CarriedKey] = value;
+        carried = true;
+      }
       if (notice) await setFlash(req, notice);
+      else if (carried) await saveSession(req);
       const target =
         typeof options.redirect === 'function' ? options.redirect(result, req) : options.redirect;
       res.redirect(303, target);
