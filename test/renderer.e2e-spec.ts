@@ -21,6 +21,7 @@ const adminSettings: GenerationSettings = {
   steps: 12,
   cfgScale: 5.5,
   sampler: 'Euler a',
+  scheduler: '',
   negativePrompt: 'blurry, text',
   model: CHECKPOINTS[1]!.title,
 };
