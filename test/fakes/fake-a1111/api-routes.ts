@@ -154,7 +154,12 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
       handler(ctx) {
         // Only SD.Next has this route (modules/api/server.py get_version).
         if (ctx.flavour !== 'sdnext') throw routeError(404);
-        return json({ app: 'sd.next', updated: '2025-03-02', hash: '431bcc36', url: 'https://github.com/vladmandic/sdnext/tree/master' });
+        return json({
+          app: 'sd.next',
+          updated: '2025-03-02',
+          hash: '431bcc36',
+          url: 'https://github.com/vladmandic/sdnext/tree/master',
+        });
       },
     },
   },
@@ -177,7 +182,8 @@ function taskProgress(ctx: ApiContext, body: unknown): RouteResult {
   progress = Math.min(progress, 1);
   const elapsed = (Date.now() - (state.timeStart ?? Date.now())) / 1000;
   const eta = progress > 0 ? elapsed / progress - elapsed : null;
-  if (request.live_preview !== false && ctx.options.data['live_previews_enable'] === true) ctx.stats.previewDecoded();
+  if (request.live_preview !== false && ctx.options.data['live_previews_enable'] === true)
+    ctx.stats.previewDecoded();
   return json({ ...status, progress, eta, live_preview: null, id_live_preview: -1, textinfo: null });
 }
 

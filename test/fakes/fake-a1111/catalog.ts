@@ -170,9 +170,35 @@ export function defaultOptions(samplesFormat: string): Record<string, unknown> {
 
 /** SD.Next's diffusers samplers (modules/sd_samplers_diffusers.py, 2025-03): no "Karras" variants, no schedulers. */
 export const SDNEXT_SAMPLERS: readonly Sampler[] = [
-  'Default', 'UniPC', 'DDIM', 'Euler', 'Euler a', 'Euler SGM', 'Euler EDM', 'Euler FlowMatch', 'DPM++', 'DPM++ 2M',
-  'DPM++ 3M', 'DPM++ 1S', 'DPM++ SDE', 'DPM++ 2M SDE', 'DPM++ 2M EDM', 'DPM++ Cosine', 'DPM SDE', 'Heun', 'DEIS',
-  'SA Solver', 'DC Solver', 'PNDM', 'IPNDM', 'DDPM', 'LMSD', 'KDPM2', 'KDPM2 a', 'LCM', 'TCD',
+  'Default',
+  'UniPC',
+  'DDIM',
+  'Euler',
+  'Euler a',
+  'Euler SGM',
+  'Euler EDM',
+  'Euler FlowMatch',
+  'DPM++',
+  'DPM++ 2M',
+  'DPM++ 3M',
+  'DPM++ 1S',
+  'DPM++ SDE',
+  'DPM++ 2M SDE',
+  'DPM++ 2M EDM',
+  'DPM++ Cosine',
+  'DPM SDE',
+  'Heun',
+  'DEIS',
+  'SA Solver',
+  'DC Solver',
+  'PNDM',
+  'IPNDM',
+  'DDPM',
+  'LMSD',
+  'KDPM2',
+  'KDPM2 a',
+  'LCM',
+  'TCD',
 ].map((name) => sampler(name, []));
 
 /** Forge's own hidden settings (modules_forge/shared_options.py), present in its GET /options. */

@@ -81,7 +81,9 @@ export async function generate(
     values['send_images'] === false ? [] : run.samples.map((s) => encodeSample(s, deps.options.data));
   // Forge (and extensions such as ControlNet) append extra images, e.g. control maps, after the generated ones.
   if (deps.config.flavour === 'forge' && images.length > 0) {
-    images.push(encodePng({ width: 64, height: 64, seed: 0, partial: false, infotext: null }).toString('base64'));
+    images.push(
+      encodePng({ width: 64, height: 64, seed: 0, partial: false, infotext: null }).toString('base64'),
+    );
   }
   return { images, parameters, info: pyDumps(run.info) };
 }
