@@ -59,6 +59,8 @@ interface Lingering {
   taskId: string;
   done: Promise<void>;
   isDone: () => boolean;
+  /** Drops our side of it, once the server is known not to have it (neither queued nor running). */
+  drop: () => void;
 }
 
 /**
@@ -157,15 +159,23 @@ export class A1111Backend implements RenderBackend {
   ): Promise<unknown> {
     const { readTimeoutMs, shared } = this.server;
     let outcome: { ok: true; data: unknown } | { ok: false; error: unknown } | null = null;
-    // No axios timeout and no abort from our side: a request SD has accepted is left to answer (see the class).
-    const settled = this.call<unknown>('post', path, body, { ...this.agents(), timeout: 0 }).then(
+    // No axios timeout: a request SD has accepted is left to answer (see the class). Dropped only once the
+    // server is known not to have it.
+    const connection = new AbortController();
+    const drop = () => connection.abort();
+    const settled = this.call<unknown>('post', path, body, {
+      ...this.agents(),
+      timeout: 0,
+      signal: connection.signal,
+    }).then(
       (data) => void (outcome = { ok: true, data }),
       (error: unknown) => void (outcome = { ok: false, error }),
     );
     const sentAt = Date.now();
     // With SD_SHARED and no tracker, whatever runs may be someone else's: we cannot read progress as ours.
     const readsProgress = info.tracker || !shared;
-    let runningSince: number | null = readsProgress ? null : sentAt;
+    // Without the tracker our job cannot be told from the wait for the lock: the clock runs from the send.
+    let runningSince: number | null = info.tracker ? null : sentAt;
     let state: TaskProgress['state'] = 'unknown';
     let giveUpAt: number | null = null;
     let interrupted = false;
@@ -180,13 +190,13 @@ export class A1111Backend implements RenderBackend {
       if (outcome !== null) break;
       if (signal.aborted) {
         if (!shared && (info.tracker ? state === 'active' : true)) await this.interruptBriefly();
-        this.leave(taskId, settled, () => outcome !== null, info, true);
+        this.leave({ taskId, done: settled, isDone: () => outcome !== null, drop }, info, true);
         throw new SdFailure('cancelled', 'The job was cancelled');
       }
       const now = Date.now();
       if (giveUpAt !== null) {
         if (now < giveUpAt) continue;
-        this.leave(taskId, settled, () => outcome !== null, info, false);
+        this.leave({ taskId, done: settled, isDone: () => outcome !== null, drop }, info, false);
         throw this.timeoutFailure(interrupted);
       }
       if (readsProgress) {
@@ -276,17 +286,12 @@ export class A1111Backend implements RenderBackend {
    * us when it is gone). With `interruptWhenOurs` it is interrupted once it is known to run (a cancelled job
    * still waiting for the lock), so the server wastes at most a step on it.
    */
-  private leave(
-    taskId: string,
-    settled: Promise<void>,
-    isDone: () => boolean,
-    info: ServerInfo,
-    interruptWhenOurs: boolean,
-  ): void {
+  private leave(request: Lingering, info: ServerInfo, interruptWhenOurs: boolean): void {
+    const { taskId, isDone } = request;
     const done = (async () => {
       let interrupted = false;
       while (!isDone() && !this.closed) {
-        await Promise.race([settled, sleep(this.server.progressIntervalMs * 2)]);
+        await Promise.race([request.done, sleep(this.server.progressIntervalMs * 2)]);
         if (isDone() || interrupted || !interruptWhenOurs || this.server.shared) continue;
         const reading = await this.readProgress(taskId, info).catch(() => null);
         if (reading && reading.state === 'active') {
@@ -295,7 +300,7 @@ export class A1111Backend implements RenderBackend {
         }
       }
     })();
-    const lingering: Lingering = { taskId, done, isDone };
+    const lingering: Lingering = { ...request, done };
     this.lingering = lingering;
     void done.finally(() => {
       if (this.lingering === lingering) this.lingering = null;
@@ -319,9 +324,14 @@ export class A1111Backend implements RenderBackend {
       await Promise.race([lingering.done, sleep(this.server.progressIntervalMs * 2, signal)]);
       if (signal.aborted) throw new SdFailure('cancelled', 'The job was cancelled');
       if (lingering.isDone()) continue;
-      if (info.tracker) {
-        const task = await this.taskProgress(lingering.taskId).catch(() => null);
-        if (task?.state === 'queued') since = Date.now();
+      const reading = await this.readProgress(lingering.taskId, info).catch(() => null);
+      if (reading?.state === 'queued') since = Date.now();
+      if (reading && (reading.state === 'unknown' || reading.state === 'completed')) {
+        // The server has no such job (an idle server holds no queue: nothing waits for a free lock), so the
+        // request is lost on the way (a proxy, a dead connection): nothing of ours will render twice.
+        lingering.drop();
+        await lingering.done;
+        continue;
       }
       if (Date.now() - since > this.server.readTimeoutMs) {
         throw new SdFailure(
