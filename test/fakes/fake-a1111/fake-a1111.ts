@@ -113,6 +113,10 @@ class FakeA1111Server implements FakeA1111 {
     if (Object.hasOwn(opts, 'fixedDelayMs')) this.delays.fixedDelayMs = opts.fixedDelayMs ?? undefined;
   }
 
+  setAuth(auth: { username: string; password: string } | undefined): void {
+    this.ctx.auth = auth;
+  }
+
   stats(): FakeStats {
     return this.statsTracker.snapshot(this.lock.waiting);
   }
@@ -224,6 +228,11 @@ class FakeA1111Server implements FakeA1111 {
       bodyBytes: raw.length,
     });
     const send = { startedAt, gzip: this.opts.gzip ?? true };
+    // Started without --api: the web UI answers, the /sdapi routes do not exist.
+    if (this.currentMode === 'api-off' && url.pathname.startsWith('/sdapi/')) {
+      sendJson(req, res, 404, { detail: 'Not Found' }, send);
+      return;
+    }
     try {
       const result = await dispatch(this.ctx, req, url, parsed);
       if (result.kind === 'json') sendJson(req, res, 200, result.payload, send);

@@ -12,7 +12,8 @@ export type FakeMode =
   | 'validation422'
   | 'broken'
   | 'empty200'
-  | 'ignore-model';
+  | 'ignore-model'
+  | 'api-off';
 
 export const FAKE_MODES: readonly FakeMode[] = [
   'normal',
@@ -27,6 +28,7 @@ export const FAKE_MODES: readonly FakeMode[] = [
   'broken',
   'empty200',
   'ignore-model',
+  'api-off',
 ];
 
 /** Which server the fake plays: the API is A1111's, with each fork's differences (reference §5, §8). */
@@ -134,6 +136,8 @@ export interface FakeA1111 {
   /** Every request except /fake/* control calls, in arrival order. */
   requests: RecordedRequest[];
   stats(): FakeStats;
+  /** Changes the credentials `--api-auth` asks for (undefined: none), as a restart with other flags would. */
+  setAuth(auth: { username: string; password: string } | undefined): void;
   /** Clears requests and stats (not the mode, delays or options). */
   reset(): void;
   close(): Promise<void>;

@@ -381,7 +381,7 @@ export class A1111Backend implements RenderBackend {
     const [samplers, schedulers, models] = await Promise.all([
       this.call<unknown>('get', '/sdapi/v1/samplers', undefined, this.shortCall()),
       // A1111 ≤ 1.8 and SD.Next have no scheduler list (404): the scheduler is then not ours to set.
-      this.call<unknown>('get', '/sdapi/v1/schedulers', undefined, this.shortCall()).catch(
+      this.call<unknown>('get', '/sdapi/v1/schedulers', undefined, this.shortCall(), true).catch(
         (error: unknown) => {
           if (error instanceof SdFailure && error.httpStatus === 404) return null;
           throw error;
@@ -414,7 +414,7 @@ export class A1111Backend implements RenderBackend {
   /** SD.Next answers /sdapi/v1/version with app "sd.next"; Forge has its own settings in /options. */
   private async detectFlavour(): Promise<A1111Flavour> {
     try {
-      const version = await this.call<unknown>('get', '/sdapi/v1/version', undefined, this.shortCall());
+      const version = await this.call<unknown>('get', '/sdapi/v1/version', undefined, this.shortCall(), true);
       if (isRecord(version) && version['app'] === 'sd.next') return 'sdnext';
     } catch (error) {
       if (!(error instanceof SdFailure) || error.httpStatus !== 404) throw error;
@@ -462,6 +462,8 @@ export class A1111Backend implements RenderBackend {
     path: string,
     body: unknown,
     options: AxiosRequestConfig,
+    /** A route some flavours lack: its 404 says nothing about the server's set-up. */
+    optionalRoute = false,
   ): Promise<T> {
     for (let retries = 0; ; retries++) {
       try {
@@ -477,6 +479,7 @@ export class A1111Backend implements RenderBackend {
           sdUrl: this.server.url,
           readTimeoutMs: Number(options.timeout ?? 0),
         });
+        if (optionalRoute && failure.httpStatus === 404) throw failure;
         if (failure.kind === 'unreachable' || failure.kind === 'setup') {
           // It may come back with other flags, or be another server: learn it again.
           this.info = null;
