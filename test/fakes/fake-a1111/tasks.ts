@@ -30,7 +30,7 @@ export class TaskTracker {
     const queued = this.pending.has(key);
     let textinfo = 'Waiting...';
     if (queued) {
-      const order = [...this.pending.entries()].sort((a, b) => a[1] - b[1]).map(([task]) => task);
+      const order = [...this.pending.entries()].toSorted((a, b) => a[1] - b[1]).map(([task]) => task);
       textinfo = `In queue: ${order.indexOf(key) + 1}/${order.length}`;
     }
     return { active, queued, completed: this.finished.includes(key), textinfo };

@@ -116,7 +116,7 @@ export class FakeComfyUi {
     if (!LOOPBACK.test(this.host))
       throw new Error(`fake ComfyUI only binds a loopback address, not ${this.host}`);
     this.stepDelayMs = opts.stepDelayMs ?? 0;
-    this.specs = nodeSpecs(() => [...this.inputFiles.keys()]);
+    this.specs = nodeSpecs();
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('connection', (socket) => {
       this.connections.add(socket);
@@ -390,7 +390,7 @@ export class FakeComfyUi {
     if (typeof prompt !== 'object' || prompt === null)
       return text(500, '500 Internal Server Error\n\nServer got itself in trouble');
     const promptId = request['prompt_id'] === undefined ? randomUUID() : String(request['prompt_id']);
-    const extraData = { ...((request['extra_data'] as Record<string, unknown>) ?? {}) };
+    const extraData = { ...(request['extra_data'] as Record<string, unknown> | undefined) };
     if (typeof request['client_id'] === 'string') extraData['client_id'] = request['client_id'];
     const validation = validatePrompt(prompt as Workflow, this.specs, (name) => this.hasInputFile(name));
     if (!validation.ok) return json(400, { error: validation.error, node_errors: validation.nodeErrors });
@@ -503,7 +503,6 @@ export class FakeComfyUi {
         toClient('executing', { node: id, display_node: id, prompt_id: item.promptId });
         const inputs = node.inputs ?? {};
         const from = (name: string) => sizes.get(String((inputs[name] as unknown[])[0]));
-        const floor8 = (n: number) => Math.floor(n / 8) * 8;
         if (type === 'EmptyLatentImage')
           sizes.set(id, { width: floor8(Number(inputs['width'])), height: floor8(Number(inputs['height'])) });
         if (type === 'LoadImage') {
@@ -665,6 +664,8 @@ export class FakeComfyUi {
     return order;
   }
 }
+
+const floor8 = (n: number) => Math.floor(n / 8) * 8;
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -79,7 +79,7 @@ export interface NodeSpec {
 const MAX_RESOLUTION = 16384;
 const link = (type: string): InputSpec => ({ kind: 'link', type });
 
-export function nodeSpecs(inputFiles: () => string[]): Record<string, NodeSpec> {
+export function nodeSpecs(): Record<string, NodeSpec> {
   return {
     CheckpointLoaderSimple: {
       inputs: { ckpt_name: { kind: 'COMBO', options: () => CHECKPOINTS } },

@@ -96,7 +96,7 @@ describe('JobRunner', () => {
   });
 
   it('a cancelled job aborts the backend call, stores nothing and takes back its start signal', async () => {
-    const { runner, store, calls } = scripted(['hang']);
+    const { runner, store } = scripted(['hang']);
     const active = activate(job);
     const running = runner.run(active, () => false);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -171,19 +171,20 @@ export function modelMismatch(asked: A1111Checkpoint, info: Record<string, unkno
   return `Stable Diffusion rendered with the model "${used}" instead of "${asked.title}" (another client switched it, or the server could not load ours)`;
 }
 
+const records = (list: unknown) =>
+  (Array.isArray(list) ? list : []).filter(
+    (e): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e),
+  );
+const text = (value: unknown) => (typeof value === 'string' && value.length <= 500 ? value : null);
+const texts = (value: unknown) =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+
 /** Reads /sdapi/v1/samplers, /schedulers and /sd-models, ignoring malformed entries. */
 export function parseA1111Catalog(
   samplers: unknown,
   schedulers: unknown | null,
   models: unknown,
 ): A1111Catalog {
-  const records = (list: unknown) =>
-    (Array.isArray(list) ? list : []).filter(
-      (e): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e),
-    );
-  const text = (value: unknown) => (typeof value === 'string' && value.length <= 500 ? value : null);
-  const texts = (value: unknown) =>
-    Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
   return {
     samplers: records(samplers)
       .filter((e) => text(e['name']))

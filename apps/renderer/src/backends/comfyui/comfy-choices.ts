@@ -52,6 +52,9 @@ const A1111_SCHEDULERS: Record<string, string> = {
   'KL Optimal': 'kl_optimal',
 };
 
+const has = (list: string[], name: string | undefined): boolean => name !== undefined && list.includes(name);
+const baseName = (path: string) => path.split(/[\\/]/).at(-1) ?? path;
+
 function listed(names: string[], max = 12): string {
   const shown = names.slice(0, max).join(', ');
   return names.length > max ? `${shown}, …` : shown;
@@ -62,9 +65,6 @@ function listed(names: string[], max = 12): string {
  * ComfyUI refuses any name that is not exactly on its lists (400 value_not_in_list).
  */
 export function resolveComfyChoices(settings: GenerationSettings, catalog: ComfyCatalog): ComfyChoices {
-  const has = (list: string[], name: string | undefined): boolean =>
-    name !== undefined && list.includes(name);
-
   let sampler: string | undefined;
   let impliedScheduler: string | undefined;
   const named = settings.sampler.trim();
@@ -125,11 +125,10 @@ function findModel(models: string[], name: string): string | undefined {
   const wanted = name.trim();
   if (wanted === '') return models[0];
   const plain = wanted.replace(/\s*\[[0-9a-f]{8,64}\]$/i, '');
-  const base = (path: string) => path.split(/[\\/]/).at(-1) ?? path;
   return (
     models.find((m) => m === wanted) ??
     models.find((m) => m === plain) ??
-    models.find((m) => base(m) === base(plain))
+    models.find((m) => baseName(m) === baseName(plain))
   );
 }
 
