@@ -23,7 +23,11 @@ export interface RenderStack {
  */
 export async function startRenderStack(
   dir: string,
-  options: { sd?: FakeA1111Options; gatewayEnv?: Record<string, string> } = {},
+  options: {
+    sd?: FakeA1111Options;
+    gatewayEnv?: Record<string, string>;
+    rendererEnv?: Record<string, string>;
+  } = {},
 ): Promise<RenderStack> {
   const token = 'render-stack-token-0123456789abcdef';
   const sd = await startFakeA1111(options.sd);
@@ -34,6 +38,7 @@ export async function startRenderStack(
       RENDERER_PORT: String(port),
       RENDERER_TOKEN: token,
       SD_URL: sd.url,
+      ...options.rendererEnv,
     }),
     { logger: false },
   );
