@@ -190,6 +190,16 @@ describe('ComfyUI through the real gateway and renderer', () => {
     expect([png.width, png.height]).toEqual([512, 512]);
   });
 
+  it("offers ComfyUI's own checkpoints, samplers and schedulers on the settings page", async () => {
+    const page = await admin.get('/admin/settings').set('Accept', HTML);
+    expect(page.text).toContain('<option value="sd_xl_base_1.0.safetensors"></option>');
+    expect(page.text).toContain('<option value="dpmpp_2m"></option>');
+    expect(page.text).toContain('<option value="karras"></option>');
+    expect(page.text).toContain(
+      'Models, samplers and schedulers are those your Stable Diffusion server offers.',
+    );
+  });
+
   it('out of memory: retried, then failed visibly with the reason on the panel', async () => {
     await stack.comfy.setMode('oom');
     const sent = await guest

@@ -91,7 +91,7 @@ export function executionFailure(data: Record<string, unknown>): SdFailure {
   const type = typeof data['exception_type'] === 'string' ? data['exception_type'] : 'error';
   const message = typeof data['exception_message'] === 'string' ? data['exception_message'].trim() : '';
   const nodeType = typeof data['node_type'] === 'string' ? data['node_type'] : 'a node';
-  const firstLine = message.split('\n')[0] ?? '';
+  const firstLine = (message.split('\n')[0] ?? '').trim();
   if (/OutOfMemoryError/.test(type) || /out of memory/i.test(firstLine)) {
     return new SdFailure(
       'server',
