@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
 import WebSocket from 'ws';
 
+/** After a failed connection, jobs do not wait for the socket for this long. */
+const RETRY_QUIETLY_MS = 30_000;
+
 export interface ComfyMessage {
   type: string;
   data: Record<string, unknown>;
@@ -17,6 +20,7 @@ export class ComfySocket {
   private opening: Promise<boolean> | null = null;
   private readonly listeners = new Set<(message: ComfyMessage) => void>();
   private closed = false;
+  private failedAt = 0;
 
   constructor(
     private readonly url: string,
@@ -27,11 +31,21 @@ export class ComfySocket {
     return this.socket?.readyState === WebSocket.OPEN;
   }
 
-  /** Opens the socket if it is not; resolves whether it is open within `timeoutMs`. Never rejects. */
+  /**
+   * Opens the socket if it is not; resolves whether it is open within `timeoutMs`. Never rejects. After a
+   * failed attempt (a proxy that does not pass WebSockets, say) it tries again in the background for a while
+   * instead of making every job wait: jobs then follow the history alone.
+   */
   ensure(timeoutMs: number): Promise<boolean> {
     if (this.open) return Promise.resolve(true);
     if (this.closed) return Promise.resolve(false);
-    this.opening ??= this.connect(timeoutMs).finally(() => (this.opening = null));
+    this.opening ??= this.connect(timeoutMs)
+      .then((open) => {
+        if (!open) this.failedAt = Date.now();
+        return open;
+      })
+      .finally(() => (this.opening = null));
+    if (Date.now() - this.failedAt < RETRY_QUIETLY_MS) return Promise.resolve(false);
     return this.opening;
   }
 
