@@ -30,8 +30,13 @@ import {
 } from './a1111-payload.js';
 import { createConnectTimeoutAgent } from './connect-timeout-agent.js';
 
-/** Lock-free and present in A1111, Forge and SD.Next alike, and behind their API auth: the health probe. */
+/** The server's state (lock-free); without the task tracker, the only progress there is. */
 const PROGRESS_PATH = '/sdapi/v1/progress?skip_current_image=true';
+/**
+ * The health probe: lock-free, present in A1111, Forge and SD.Next alike, behind their API auth, and a static
+ * list, unlike /progress, whose every busy read costs the GPU a preview decode.
+ */
+const HEALTH_PATH = '/sdapi/v1/samplers';
 /**
  * Idle kept-alive sockets are closed before this: `webui.sh --api` serves the API through Gradio's uvicorn,
  * which drops idle connections after 5 s (only `--nowebui` has the 30 s of `--timeout-keep-alive`).
@@ -131,7 +136,7 @@ export class A1111Backend implements RenderBackend {
 
   async health(): Promise<void> {
     await this.serverInfo();
-    await this.call('get', PROGRESS_PATH, undefined, this.shortCall());
+    await this.call('get', HEALTH_PATH, undefined, this.shortCall());
   }
 
   async catalog(): Promise<SdCatalog> {
