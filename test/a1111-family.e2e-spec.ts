@@ -155,24 +155,30 @@ describe('another client on the same web UI', () => {
     expect(fake.stats()).toMatchObject({ waiting: 0, running: false, generations: 3 });
   });
 
-  it('SD_SHARED: never interrupts, keeps the image of a job slower than the timeout, gives the model back', async () => {
-    const { fake, client } = await start(
-      { fixedDelayMs: 450 },
-      { SD_SHARED: 'on', SD_READ_TIMEOUT_MS: '300' },
-    );
-    const job = makeJob({ model: CHECKPOINTS[1]!.title });
-    await client.call(RendererPattern.Enqueue, { jobs: [job] });
-    const result = await resultFor(client, job.suggestionId);
-    expect(result).toMatchObject({ status: 'rendered' });
-    expect(fake.stats().interrupts).toBe(0);
-    const [request] = generations(fake, job.prompt);
-    expect(request?.body).toMatchObject({
-      override_settings: { sd_model_checkpoint: CHECKPOINTS[1]!.title },
-      override_settings_restore_afterwards: true,
-    });
-    expect(generations(fake, job.prompt)).toHaveLength(1);
-    expect((await status(client)).backendDescription).toContain('shared: never interrupted');
-  });
+  it.each([
+    ['API only (no tracker)', false],
+    ['the web UI, where the job is known to be ours', true],
+  ])(
+    'SD_SHARED with %s: never interrupts, keeps the image of a job slower than the timeout, gives the model back',
+    async (_, uiMode) => {
+      const { fake, client } = await start(
+        { fixedDelayMs: 450, uiMode },
+        { SD_SHARED: 'on', SD_READ_TIMEOUT_MS: '300' },
+      );
+      const job = makeJob({ model: CHECKPOINTS[1]!.title });
+      await client.call(RendererPattern.Enqueue, { jobs: [job] });
+      const result = await resultFor(client, job.suggestionId);
+      expect(result).toMatchObject({ status: 'rendered' });
+      expect(fake.stats().interrupts).toBe(0);
+      const [request] = generations(fake, job.prompt);
+      expect(request?.body).toMatchObject({
+        override_settings: { sd_model_checkpoint: CHECKPOINTS[1]!.title },
+        override_settings_restore_afterwards: true,
+      });
+      expect(generations(fake, job.prompt)).toHaveLength(1);
+      expect((await status(client)).backendDescription).toContain('shared: never interrupted');
+    },
+  );
 
   it('while the model loads there is no made-up ETA; once steps run there is one', async () => {
     const { fake, client } = await start({ uiMode: true, stepDelayMs: 60, modelLoadMs: 700 });

@@ -200,6 +200,35 @@ describe('ComfyUI through the real gateway and renderer', () => {
     );
   });
 
+  it("while another client's prompt runs, the panel says ours waits, with none of their progress", async () => {
+    stack.comfy.stepDelayMs = 40;
+    const theirs = stack.comfy.submit(otherClientsWorkflow(80), 'someone-else');
+    const sent = await guest
+      .post('/prompts')
+      .set('x-csrf-token', guestCsrf)
+      .send({ prompt: 'a patient heron', width: 512, height: 512 });
+    const id = sent.body.id as number;
+    await approve(id);
+    const fragment = await waitFor(
+      async () => {
+        const html = (await admin.get('/admin/fragments/renderer').set('Accept', HTML)).text;
+        return html.includes(`Sent to Stable Diffusion #${id}`) ? html : null;
+      },
+      'our prompt on the panel',
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    expect(stack.comfy.runningPromptId).toBe(theirs);
+    expect(fragment).toContain('Waiting for Stable Diffusion: it is busy with other work first.');
+    expect(fragment).toContain('<progress max="100" value="0"');
+    await eventually(
+      async () => (await statusOf(id)).status,
+      (s) => s === 'rendered',
+      20_000,
+      'rendered',
+    );
+    expect(stack.comfy.outcomeOf(theirs)).toBe('success');
+  });
+
   it('out of memory: retried, then failed visibly with the reason on the panel', async () => {
     await stack.comfy.setMode('oom');
     const sent = await guest
