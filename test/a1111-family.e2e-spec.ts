@@ -113,11 +113,13 @@ describe('another client on the same web UI', () => {
     await client.call(RendererPattern.Enqueue, { jobs: [job] });
 
     const seen: RendererStatus['current'][] = [];
-    while (fake.stats().generations < 2 || fake.stats().jobs.length === 0) {
+    // Readings taken while theirs alone has had the lock (one generation so far, before and after the read).
+    while (seen.length < 200) {
+      if (fake.stats().generations !== 1) break;
       const current = (await status(client)).current;
+      if (fake.stats().generations !== 1) break;
       if (current) seen.push(current);
       await new Promise((resolve) => setTimeout(resolve, 40));
-      if (seen.length > 200) break;
     }
     const theirResult = await theirs;
     expect(theirResult).toEqual({ status: 200, interrupted: false, taskId: theirResult.taskId });

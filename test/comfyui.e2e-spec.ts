@@ -217,7 +217,6 @@ describe('ComfyUI through the real gateway and renderer', () => {
       'our prompt on the panel',
       { timeoutMs: 10_000, intervalMs: 100 },
     );
-    expect(stack.comfy.runningPromptId).toBe(theirs);
     expect(fragment).toContain('Waiting for Stable Diffusion: it is busy with other work first.');
     expect(fragment).toContain('<progress max="100" value="0"');
     await eventually(
@@ -227,6 +226,9 @@ describe('ComfyUI through the real gateway and renderer', () => {
       'rendered',
     );
     expect(stack.comfy.outcomeOf(theirs)).toBe('success');
+    // Ours ran after theirs, on its own: the shared queue's order, untouched.
+    const order = stack.comfy.finished.map((f) => f.clientId);
+    expect(order.lastIndexOf('someone-else')).toBe(order.length - 2);
   });
 
   it('out of memory: retried, then failed visibly with the reason on the panel', async () => {
