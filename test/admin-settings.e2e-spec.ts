@@ -31,6 +31,7 @@ function formBody(csrf: string, overrides: Record<string, string | string[]> = {
     steps: '20',
     cfgScale: '7',
     sampler: 'DPM++ 2M',
+    scheduler: '',
     negativePrompt: '',
     model: '',
     ...overrides,
@@ -96,6 +97,11 @@ describe('admin settings page (HTTP, real SQLite file)', () => {
     expect(html).toMatch(/id="cfg-scale" name="cfgScale" value="7"/);
     expect(html).toMatch(/id="sampler" name="sampler" value="DPM\+\+ 2M" list="samplers"/);
     expect(html).toContain('<option value="Euler a"></option>');
+    // Without SD to ask, only names every supported server accepts: no "… Karras" (SD.Next refuses those).
+    expect(html).not.toMatch(/<option value="[^"]+ Karras">/);
+    expect(html).toMatch(/id="scheduler" name="scheduler" value="" list="schedulers"/);
+    expect(html).toContain('<datalist id="schedulers"><option value="Karras"></option>');
+    expect(html).toContain('Suggestions are names every supported server accepts.');
     expect(html).toContain('<datalist id="models">');
     expect(html).toContain('<textarea id="negative-prompt" name="negativePrompt"');
     expect(html).toMatch(/<a href="\/admin\/settings" aria-current="page">Settings<\/a>/);
@@ -110,6 +116,7 @@ describe('admin settings page (HTTP, real SQLite file)', () => {
       steps: 20,
       cfgScale: 7,
       sampler: 'DPM++ 2M',
+      scheduler: '',
       negativePrompt: '',
       model: '',
     });
@@ -243,6 +250,7 @@ describe('admin settings page (HTTP, real SQLite file)', () => {
       steps: 35,
       cfgScale: 6.5,
       sampler: 'Euler a',
+      scheduler: 'Karras',
       negativePrompt: 'blurry, <lowres>',
       model: 'sdxl.safetensors [0123456789]',
     });
@@ -257,6 +265,7 @@ describe('admin settings page (HTTP, real SQLite file)', () => {
       steps: 35,
       cfgScale: 6.5,
       sampler: 'Euler a',
+      scheduler: 'Karras',
       negativePrompt: 'blurry, <lowres>',
       model: 'sdxl.safetensors [0123456789]',
     });

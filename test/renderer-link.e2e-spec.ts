@@ -128,7 +128,7 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     expect((await gateway.app.get(RendererCatalog).list()).unavailable).toMatch(/not connected/);
   }, 30_000);
 
-  it("offers SD's own checkpoints and samplers on the settings page", async () => {
+  it("offers SD's own checkpoints, samplers and schedulers on the settings page", async () => {
     const stack = await startRenderStack(join(temp.dir, 'catalog'));
     cleanups.push(() => stack.close());
     const { gateway } = stack;
@@ -145,6 +145,40 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('<option value="v1-5-pruned-emaonly.safetensors [6ce0161689]">');
     expect(page.text).toContain('<option value="Euler a">');
-    expect(page.text).toContain('Models and samplers are those your Stable Diffusion server offers.');
+    expect(page.text).toContain(
+      '<datalist id="schedulers"><option value="Automatic"></option><option value="Uniform">',
+    );
+    expect(page.text).toContain(
+      'Models, samplers and schedulers are those your Stable Diffusion server offers.',
+    );
+  }, 30_000);
+
+  it('shows a set-up problem as a plain pause reason on the renderer panel, and renders once it is fixed', async () => {
+    const stack = await startRenderStack(join(temp.dir, 'refused'), {
+      sd: { auth: { username: 'party', password: 'right' } },
+      rendererEnv: { SD_AUTH: 'party:wrong', RENDER_RETRY_BASE_MS: '20' },
+    });
+    cleanups.push(() => stack.close());
+    const { gateway, sd } = stack;
+    const id = await approvedPrompt(gateway, 'a refused lantern');
+    const admin = browser(gateway.url, 'Laptop/refused-host');
+    await openHome(admin);
+    await becomeAdmin(gateway, admin);
+    const fragment = await eventually(
+      async () => (await admin.get('/admin/fragments/renderer').set('Accept', HTML)).text,
+      (html) => html.includes('Paused: Stable Diffusion refused our credentials'),
+      10_000,
+      'the pause reason on the panel',
+    );
+    expect(fragment).toContain('check SD_AUTH');
+    expect(fragment).toContain('The queue resumes by itself once that is fixed.');
+    expect((await gateway.app.get(SuggestionQueries).findById(id))!.status).not.toBe('failed');
+    sd.setAuth({ username: 'party', password: 'wrong' });
+    await eventually(
+      async () => (await gateway.app.get(SuggestionQueries).findById(id))!.status,
+      (status) => status === 'rendered',
+      15_000,
+      'rendered once SD accepts us',
+    );
   }, 30_000);
 });

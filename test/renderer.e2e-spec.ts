@@ -21,6 +21,7 @@ const adminSettings: GenerationSettings = {
   steps: 12,
   cfgScale: 5.5,
   sampler: 'Euler a',
+  scheduler: '',
   negativePrompt: 'blurry, text',
   model: CHECKPOINTS[1]!.title,
 };
@@ -136,10 +137,13 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
     await fake?.close();
   });
 
-  it('binds an ephemeral loopback port and describes its backend', async () => {
+  it('binds an ephemeral loopback port and describes its backend, once it knows which server it is', async () => {
     expect(renderer.port).toBeGreaterThan(0);
     expect(renderer.port).not.toBe(4001);
-    const status = await client.call(RendererPattern.Status, {});
+    const status = await waitFor(async () => {
+      const reply = await client.call(RendererPattern.Status, {});
+      return reply.backendDescription.startsWith('AUTOMATIC1111 API') ? reply : null;
+    }, 'the detected flavour');
     expect(status).toMatchObject({
       backend: 'a1111',
       backendDescription: `AUTOMATIC1111 API at ${fake.url} (HTTP Basic auth)`,
@@ -480,7 +484,8 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
       expect(failed).toMatchObject({
         status: 'failed',
         attempts: 2,
-        reason: 'Stable Diffusion did not answer within 0.3 s (read timeout) (gave up after 2 attempts)',
+        reason:
+          'Stable Diffusion did not finish within 0.3 s of starting our job (read timeout; interrupted) (gave up after 2 attempts)',
       });
       expect((await resultFor(impatientClient, next.suggestionId)).status).toBe('rendered');
       // A request we stopped waiting for is interrupted on SD rather than left to hold its lock.

@@ -102,6 +102,7 @@ export class FakeRendererClient {
       sdError: null,
       paused: false,
       waitingForSd: false,
+      pauseReason: null,
       queueLength: this.enqueued.length,
       queuedIds: [],
       current: null,

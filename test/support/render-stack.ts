@@ -1,6 +1,11 @@
 import { parseRendererConfig } from '../../apps/renderer/src/config/renderer.config.js';
 import { createRenderer, type StartedRenderer } from '../../apps/renderer/src/setup.js';
 import { startFakeA1111, type FakeA1111, type FakeA1111Options } from '../fakes/fake-a1111/fake-a1111.js';
+import {
+  startFakeComfyUi,
+  type FakeComfyOptions,
+  type FakeComfyUi,
+} from '../fakes/fake-comfyui/fake-comfyui.js';
 import { startGateway, type TestGateway } from '../gateway/harness.js';
 import { freePort } from '../pipeline/processes.js';
 
@@ -18,7 +23,11 @@ export interface RenderStack {
  */
 export async function startRenderStack(
   dir: string,
-  options: { sd?: FakeA1111Options; gatewayEnv?: Record<string, string> } = {},
+  options: {
+    sd?: FakeA1111Options;
+    gatewayEnv?: Record<string, string>;
+    rendererEnv?: Record<string, string>;
+  } = {},
 ): Promise<RenderStack> {
   const token = 'render-stack-token-0123456789abcdef';
   const sd = await startFakeA1111(options.sd);
@@ -29,6 +38,7 @@ export async function startRenderStack(
       RENDERER_PORT: String(port),
       RENDERER_TOKEN: token,
       SD_URL: sd.url,
+      ...options.rendererEnv,
     }),
     { logger: false },
   );
@@ -45,6 +55,48 @@ export async function startRenderStack(
       await gateway.close();
       await renderer.close();
       await sd.close();
+    },
+  };
+}
+
+export interface ComfyStack {
+  comfy: FakeComfyUi;
+  renderer: StartedRenderer;
+  gateway: TestGateway;
+  close: () => Promise<void>;
+}
+
+/** The same pipeline with the fake ComfyUI behind the renderer (SD_BACKEND=comfyui). */
+export async function startComfyStack(
+  dir: string,
+  options: { comfy?: FakeComfyOptions; rendererEnv?: Record<string, string> } = {},
+): Promise<ComfyStack> {
+  const token = 'comfy-stack-token-0123456789abcdef';
+  const comfy = await startFakeComfyUi(options.comfy);
+  const port = await freePort();
+  const renderer = await createRenderer(
+    parseRendererConfig({
+      RENDERER_HOST: '127.0.0.1',
+      RENDERER_PORT: String(port),
+      RENDERER_TOKEN: token,
+      SD_BACKEND: 'comfyui',
+      SD_URL: comfy.url,
+      SD_CONNECT_TIMEOUT_MS: '500',
+      RENDER_RETRY_BASE_MS: '20',
+      RENDER_PROGRESS_INTERVAL_MS: '50',
+      ...options.rendererEnv,
+    }),
+    { logger: process.env['RENDERER_TEST_LOGS'] ? undefined : false },
+  );
+  const gateway = await startGateway(dir, { RENDERER_PORT: String(port), RENDERER_TOKEN: token });
+  return {
+    comfy,
+    renderer,
+    gateway,
+    close: async () => {
+      await gateway.close();
+      await renderer.close();
+      await comfy.close();
     },
   };
 }

@@ -14,6 +14,7 @@ export const GENERATION_LIMITS = {
   steps: { min: 1, max: 150 },
   cfgScale: { min: 1, max: 30 },
   samplerMaxLength: 100,
+  schedulerMaxLength: 100,
   negativePromptMaxLength: 2000,
   modelMaxLength: 500,
 } as const;

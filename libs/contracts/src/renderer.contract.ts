@@ -29,7 +29,10 @@ const suggestionId = z.number().int().positive();
 export const GenerationSettingsSchema = z.object({
   steps: z.number().int().min(GENERATION_LIMITS.steps.min).max(GENERATION_LIMITS.steps.max),
   cfgScale: z.number().min(GENERATION_LIMITS.cfgScale.min).max(GENERATION_LIMITS.cfgScale.max),
+  /** A sampler name as the SD server lists it (A1111-style names are translated for ComfyUI). */
   sampler: z.string().min(1).max(GENERATION_LIMITS.samplerMaxLength),
+  /** A scheduler as the SD server lists it; empty = the server's automatic choice. Older settings lack it. */
+  scheduler: z.string().max(GENERATION_LIMITS.schedulerMaxLength).default(''),
   negativePrompt: z.string().max(GENERATION_LIMITS.negativePromptMaxLength),
   /** A checkpoint title from /sdapi/v1/sd-models; empty = whatever the server has loaded. */
   model: z.string().max(GENERATION_LIMITS.modelMaxLength),
@@ -40,6 +43,7 @@ export const DEFAULT_GENERATION_SETTINGS: GenerationSettings = {
   steps: 20,
   cfgScale: 7,
   sampler: 'DPM++ 2M',
+  scheduler: '',
   negativePrompt: '',
   model: '',
 };
@@ -71,8 +75,12 @@ export type SuggestionIdRequest = z.infer<typeof SuggestionIdRequestSchema>;
 export const CancelReplySchema = z.object({ cancelled: z.boolean() });
 export type CancelReply = z.infer<typeof CancelReplySchema>;
 
+/** Where the job SD works on stands; see RendererStatus.current.phase. */
+export const RENDER_PHASES = ['waiting', 'starting', 'rendering'] as const;
+export type RenderPhase = (typeof RENDER_PHASES)[number];
+
 /** The kinds of Stable Diffusion server (or stand-in) a renderer can drive. */
-export const BACKEND_NAMES = ['a1111', 'preview'] as const;
+export const BACKEND_NAMES = ['a1111', 'comfyui', 'preview'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 const backend = z.enum(BACKEND_NAMES);
 
@@ -151,8 +159,13 @@ export const RendererStatusSchema = z.object({
   sdReachable: z.boolean(),
   sdError: z.string().nullable(),
   paused: z.boolean(),
-  /** Paused automatically because SD is unreachable; resumes by itself. */
+  /** Paused automatically because SD is unreachable or refuses us; resumes by itself. */
   waitingForSd: z.boolean(),
+  /**
+   * Why the queue waits, in plain words for the host, when it is a set-up problem rather than SD being away
+   * (e.g. "Stable Diffusion refused our credentials"). Null otherwise.
+   */
+  pauseReason: z.string().max(500).nullable().default(null),
   queueLength: z.number().int().min(0),
   queuedIds: z.array(suggestionId).max(1000),
   current: z
@@ -162,6 +175,11 @@ export const RendererStatusSchema = z.object({
       attempt: z.number().int().min(1),
       percent: z.number().min(0).max(100),
       etaSeconds: z.number().min(0).nullable(),
+      /**
+       * waiting: sent, but SD is busy with other work (another client's, or the model loading for someone
+       * else); starting: SD took our job and loads what it needs; rendering: sampling steps run.
+       */
+      phase: z.enum(RENDER_PHASES).default('rendering'),
     })
     .nullable(),
   unacknowledgedResults: z.number().int().min(0),
@@ -176,6 +194,8 @@ export const CatalogReplySchema = z.object({
   /** Checkpoint titles as /sdapi/v1/sd-models gives them (the value to send as the model). */
   models: z.array(z.string().max(500)).max(1000),
   samplers: z.array(z.string().max(200)).max(500),
+  /** Schedulers the server offers (A1111 ≥ 1.9, Forge, ComfyUI); empty when it has none of its own. */
+  schedulers: z.array(z.string().max(200)).max(500).default([]),
   /** Why the lists are empty, when SD could not be asked (preview backend, SD unreachable). */
   unavailable: z.string().max(500).nullable(),
 });

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { checkBasicAuth } from './auth.js';
-import { CHECKPOINTS, SAMPLERS, SCHEDULERS } from './catalog.js';
+import { CHECKPOINTS, SAMPLERS, SCHEDULERS, SDNEXT_SAMPLERS } from './catalog.js';
 import { routeError, validationError } from './errors.js';
 import { generate, type GenerationConfig, type GenerationKind, type InjectedFailure } from './generate.js';
 import type { QueueLock } from './lock.js';
@@ -11,7 +11,8 @@ import { bodyValue, type ParsedBody } from './request-body.js';
 import { IMG2IMG_FIELDS, TXT2IMG_FIELDS } from './request-models.js';
 import { progressResponse, type SharedState } from './state.js';
 import type { StatsTracker } from './stats.js';
-import type { FakeMode } from './types.js';
+import type { TaskTracker } from './tasks.js';
+import type { FakeFlavour, FakeMode } from './types.js';
 
 /** What the A1111 routes need from the server that owns them. */
 export interface ApiContext {
@@ -19,6 +20,8 @@ export interface ApiContext {
   state: SharedState;
   stats: StatsTracker;
   options: OptionsStore;
+  tasks: TaskTracker;
+  flavour: FakeFlavour;
   auth: { username: string; password: string } | undefined;
   uiMode: boolean;
   signal: AbortSignal;
@@ -59,7 +62,15 @@ function generationRoute(kind: GenerationKind, fields: readonly FieldSpec[]): Ro
       if (early === 'hang') return { kind: 'hang' };
       const validated = validateBody(fields, body);
       if (!validated.ok) throw validationError(validated.issues);
-      const failure = ctx.takeFailure(['error500', 'oom', 'broken', 'reset']) as InjectedFailure | null;
+      const failure = ctx.takeFailure([
+        'error500',
+        'oom',
+        'broken',
+        'reset',
+        'stall',
+        'empty200',
+        'ignore-model',
+      ]) as InjectedFailure | null;
       const deps = { ...ctx, config: ctx.generationConfig() };
       const response = await generate(deps, kind, validated.values, failure);
       return failure === 'reset' ? { kind: 'reset', payload: response } : json(response);
@@ -92,6 +103,8 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
           throw validationError([{ loc: ['query', 'skip_current_image'], ...BOOL_ERROR }]);
         }
         const opts = ctx.options.data;
+        // set_current_image() runs on every busy poll, skip_current_image or not: a preview decode on the GPU.
+        if (ctx.state.jobCount !== 0) ctx.stats.previewDecoded();
         return json(
           progressResponse(ctx.state, {
             skipCurrentImage,
@@ -125,13 +138,58 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
     POST: { takesBody: true, handler: (ctx, { body }) => setOptions(ctx, body) },
   },
   '/sdapi/v1/sd-models': { GET: { handler: () => json(CHECKPOINTS) } },
-  '/sdapi/v1/samplers': { GET: { handler: () => json(SAMPLERS) } },
-  '/sdapi/v1/schedulers': { GET: { handler: () => json(SCHEDULERS) } },
+  '/sdapi/v1/samplers': {
+    GET: { handler: (ctx) => json(ctx.flavour === 'sdnext' ? SDNEXT_SAMPLERS : SAMPLERS) },
+  },
+  '/sdapi/v1/schedulers': {
+    GET: {
+      handler(ctx) {
+        if (ctx.flavour === 'sdnext') throw routeError(404);
+        return json(SCHEDULERS);
+      },
+    },
+  },
+  '/sdapi/v1/version': {
+    GET: {
+      handler(ctx) {
+        // Only SD.Next has this route (modules/api/server.py get_version).
+        if (ctx.flavour !== 'sdnext') throw routeError(404);
+        return json({
+          app: 'sd.next',
+          updated: '2025-03-02',
+          hash: '431bcc36',
+          url: 'https://github.com/vladmandic/sdnext/tree/master',
+        });
+      },
+    },
+  },
   '/sdapi/v1/sd-vae': { GET: { handler: () => json([]) } },
 };
 
+/** modules/progress.py progressapi: `live_preview: false` skips the preview decode. */
+function taskProgress(ctx: ApiContext, body: unknown): RouteResult {
+  const request = (body ?? {}) as { id_task?: unknown; live_preview?: unknown };
+  const status = ctx.tasks.status(request.id_task);
+  if (!status.active) {
+    return json({ ...status, progress: null, eta: null, live_preview: null, id_live_preview: -1 });
+  }
+  const { state } = ctx;
+  let progress = 0;
+  if (state.jobCount > 0) progress += state.jobNo / state.jobCount;
+  if (state.samplingSteps > 0 && state.jobCount > 0) {
+    progress += ((1 / state.jobCount) * state.samplingStep) / state.samplingSteps;
+  }
+  progress = Math.min(progress, 1);
+  const elapsed = (Date.now() - (state.timeStart ?? Date.now())) / 1000;
+  const eta = progress > 0 ? elapsed / progress - elapsed : null;
+  if (request.live_preview !== false && ctx.options.data['live_previews_enable'] === true)
+    ctx.stats.previewDecoded();
+  return json({ ...status, progress, eta, live_preview: null, id_live_preview: -1, textinfo: null });
+}
+
 const UI_ROUTES: typeof ROUTES = {
   '/internal/ping': { GET: { handler: () => json({}) } },
+  '/internal/progress': { POST: { takesBody: true, handler: (ctx, { body }) => taskProgress(ctx, body) } },
 };
 
 /**
@@ -144,7 +202,9 @@ export async function dispatch(
   url: URL,
   parsed: ParsedBody,
 ): Promise<RouteResult> {
-  const methods = ROUTES[url.pathname] ?? (ctx.uiMode ? UI_ROUTES[url.pathname] : undefined);
+  // SD.Next serves the tracker route in every mode (it never sees API jobs there).
+  const ui = ctx.uiMode || (ctx.flavour === 'sdnext' && url.pathname === '/internal/progress');
+  const methods = ROUTES[url.pathname] ?? (ui ? UI_ROUTES[url.pathname] : undefined);
   if (!methods) throw routeError(404);
   const route = methods[req.method ?? 'GET'];
   if (!route) throw routeError(405, Object.keys(methods).join(', '));

@@ -167,3 +167,46 @@ export function defaultOptions(samplesFormat: string): Record<string, unknown> {
     token_merging_ratio: 0.0,
   };
 }
+
+/** SD.Next's diffusers samplers (modules/sd_samplers_diffusers.py, 2025-03): no "Karras" variants, no schedulers. */
+export const SDNEXT_SAMPLERS: readonly Sampler[] = [
+  'Default',
+  'UniPC',
+  'DDIM',
+  'Euler',
+  'Euler a',
+  'Euler SGM',
+  'Euler EDM',
+  'Euler FlowMatch',
+  'DPM++',
+  'DPM++ 2M',
+  'DPM++ 3M',
+  'DPM++ 1S',
+  'DPM++ SDE',
+  'DPM++ 2M SDE',
+  'DPM++ 2M EDM',
+  'DPM++ Cosine',
+  'DPM SDE',
+  'Heun',
+  'DEIS',
+  'SA Solver',
+  'DC Solver',
+  'PNDM',
+  'IPNDM',
+  'DDPM',
+  'LMSD',
+  'KDPM2',
+  'KDPM2 a',
+  'LCM',
+  'TCD',
+].map((name) => sampler(name, []));
+
+/** Forge's own hidden settings (modules_forge/shared_options.py), present in its GET /options. */
+export const FORGE_OPTIONS: Record<string, unknown> = {
+  forge_unet_storage_dtype: 'Automatic',
+  forge_inference_memory: 1024,
+  forge_async_loading: 'Queue',
+  forge_pin_shared_memory: 'CPU',
+  forge_preset: 'sd',
+  forge_additional_modules: [],
+};

@@ -12,6 +12,8 @@ import { OptionsStore } from './options.js';
 import { initImageLengths, parseBody, recordedBody } from './request-body.js';
 import { SharedState } from './state.js';
 import { StatsTracker } from './stats.js';
+import { TaskTracker } from './tasks.js';
+import { FORGE_OPTIONS } from './catalog.js';
 import type { FakeA1111, FakeA1111Options, FakeMode, FakeStats, RecordedRequest } from './types.js';
 
 export * from './types.js';
@@ -48,6 +50,7 @@ class FakeA1111Server implements FakeA1111 {
   private readonly state = new SharedState();
   private readonly statsTracker = new StatsTracker();
   private readonly ctx: ApiContext;
+  private readonly servedOn = new WeakMap<object, number>();
 
   constructor(private readonly opts: FakeA1111Options) {
     this.host = opts.host ?? '127.0.0.1';
@@ -61,13 +64,15 @@ class FakeA1111Server implements FakeA1111 {
       modelLoadMs: opts.modelLoadMs ?? 0,
     };
     this.server = createServer((req, res) => void this.handle(req, res));
-    // uvicorn's --timeout-keep-alive default, so client agents see the same idle-socket life as with A1111.
-    this.server.keepAliveTimeout = 30_000;
+    // Gradio's uvicorn (webui.sh --api) keeps idle connections 5 s; --nowebui's own uvicorn 30 s.
+    this.server.keepAliveTimeout = opts.keepAliveMs ?? (opts.uiMode ? 5_000 : 30_000);
     this.ctx = {
       lock: this.lock,
       state: this.state,
       stats: this.statsTracker,
-      options: new OptionsStore(opts.samplesFormat ?? 'png'),
+      options: new OptionsStore(opts.samplesFormat ?? 'png', opts.flavour === 'forge' ? FORGE_OPTIONS : {}),
+      tasks: new TaskTracker(),
+      flavour: opts.flavour ?? 'a1111',
       auth: opts.auth,
       uiMode: opts.uiMode ?? false,
       signal: this.abort.signal,
@@ -106,6 +111,10 @@ class FakeA1111Server implements FakeA1111 {
     if (opts.modelLoadMs !== undefined) this.delays.modelLoadMs = opts.modelLoadMs;
     // An explicit undefined or null clears the fixed duration; leaving the key out keeps it.
     if (Object.hasOwn(opts, 'fixedDelayMs')) this.delays.fixedDelayMs = opts.fixedDelayMs ?? undefined;
+  }
+
+  setAuth(auth: { username: string; password: string } | undefined): void {
+    this.ctx.auth = auth;
   }
 
   stats(): FakeStats {
@@ -152,6 +161,7 @@ class FakeA1111Server implements FakeA1111 {
       ...this.delays,
       oomPixels: this.opts.oomPixels ?? DEFAULT_OOM_PIXELS,
       legacySamplerNotFound: this.opts.legacySamplerNotFound ?? false,
+      flavour: this.opts.flavour ?? 'a1111',
     };
   }
 
@@ -185,6 +195,14 @@ class FakeA1111Server implements FakeA1111 {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const startedAt = performance.now();
+    const served = this.servedOn.get(req.socket) ?? 0;
+    this.servedOn.set(req.socket, served + 1);
+    // The server closed this kept-alive socket as the request arrived: the client sees a reset, nothing ran.
+    if (served > 0 && !req.url?.startsWith('/fake/') && this.takeFailure(['reset-reused'])) {
+      this.statsTracker.idleReset();
+      req.socket.resetAndDestroy();
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
     let raw: Buffer;
     try {
@@ -210,6 +228,11 @@ class FakeA1111Server implements FakeA1111 {
       bodyBytes: raw.length,
     });
     const send = { startedAt, gzip: this.opts.gzip ?? true };
+    // Started without --api: the web UI answers, the /sdapi routes do not exist.
+    if (this.currentMode === 'api-off' && url.pathname.startsWith('/sdapi/')) {
+      sendJson(req, res, 404, { detail: 'Not Found' }, send);
+      return;
+    }
     try {
       const result = await dispatch(this.ctx, req, url, parsed);
       if (result.kind === 'json') sendJson(req, res, 200, result.payload, send);

@@ -3,7 +3,9 @@ import { decodeImage } from './init-image.js';
 import { Job, type GenerationDeps, type GenerationKind, type InjectedFailure, type Sample } from './job.js';
 import { encodePng, fakeJpeg, fakeWebp } from './png.js';
 import { pyDumps } from './python.js';
+import { SDNEXT_SAMPLERS } from './catalog.js';
 import { resolveSampler } from './sampling.js';
+import { createTaskId } from './tasks.js';
 import type { JobOutcome } from './types.js';
 
 export type { GenerationConfig, GenerationDeps, GenerationKind, InjectedFailure } from './job.js';
@@ -38,11 +40,17 @@ export async function generate(
   failure: InjectedFailure | null,
 ): Promise<GenerationResponse> {
   const initImages = checkBeforeLock(deps, kind, values);
+  const sdnext = deps.config.flavour === 'sdnext';
   const sampling = resolveSampler(
     (values['sampler_name'] || values['sampler_index'] || null) as string | null,
-    values['scheduler'] as string | null,
-    deps.config.legacySamplerNotFound,
+    // SD.Next's request has no scheduler of its own.
+    sdnext ? null : (values['scheduler'] as string | null),
+    deps.config.legacySamplerNotFound || sdnext,
+    sdnext ? SDNEXT_SAMPLERS : undefined,
   );
+  // SD.Next does not register API jobs with the task tracker; A1111 and Forge do, under force_task_id.
+  const taskId = sdnext ? null : ((values['force_task_id'] as string | null) ?? createTaskId(kind));
+  if (taskId) deps.tasks.add(taskId);
   const release = await deps.lock.acquire();
   deps.stats.lockTaken(kind);
   let outcome: JobOutcome = 'failed';
@@ -50,8 +58,10 @@ export async function generate(
   try {
     for (const image of initImages ?? []) decodeImage(image, deps.options.data);
     deps.state.begin(`scripts_${kind}`);
+    if (taskId) deps.tasks.start(taskId);
     try {
       run = await new Job(deps, kind, values, sampling, initImages).run(failure);
+      if (taskId) deps.tasks.finish(taskId);
     } finally {
       deps.state.end();
     }
@@ -65,8 +75,16 @@ export async function generate(
     parameters['init_images'] = null;
     parameters['mask'] = null;
   }
+  // SD.Next answers some failed generations with a 200 that holds nothing.
+  if (failure === 'empty200') return { images: [], parameters, info: '' };
   const images =
     values['send_images'] === false ? [] : run.samples.map((s) => encodeSample(s, deps.options.data));
+  // Forge (and extensions such as ControlNet) append extra images, e.g. control maps, after the generated ones.
+  if (deps.config.flavour === 'forge' && images.length > 0) {
+    images.push(
+      encodePng({ width: 64, height: 64, seed: 0, partial: false, infotext: null }).toString('base64'),
+    );
+  }
   return { images, parameters, info: pyDumps(run.info) };
 }
 

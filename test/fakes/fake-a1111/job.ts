@@ -9,6 +9,8 @@ import { PyFloat } from './python.js';
 import type { ResolvedSampler } from './sampling.js';
 import type { SharedState } from './state.js';
 import type { StatsTracker } from './stats.js';
+import type { TaskTracker } from './tasks.js';
+import type { FakeFlavour } from './types.js';
 
 /**
  * The part of a generation that runs under the lock (modules/processing.py process_images): settings
@@ -16,7 +18,7 @@ import type { StatsTracker } from './stats.js';
  */
 
 export type GenerationKind = 'txt2img' | 'img2img';
-export type InjectedFailure = 'error500' | 'oom' | 'broken' | 'reset';
+export type InjectedFailure = 'error500' | 'oom' | 'broken' | 'reset' | 'stall' | 'empty200' | 'ignore-model';
 
 export interface GenerationConfig {
   stepDelayMs: number;
@@ -24,6 +26,7 @@ export interface GenerationConfig {
   modelLoadMs: number;
   oomPixels: number;
   legacySamplerNotFound: boolean;
+  flavour: FakeFlavour;
 }
 
 export interface GenerationDeps {
@@ -31,6 +34,7 @@ export interface GenerationDeps {
   state: SharedState;
   stats: StatsTracker;
   options: OptionsStore;
+  tasks: TaskTracker;
   config: GenerationConfig;
   /** Aborted when the server closes, so no timer outlives it. */
   signal: AbortSignal;
@@ -56,6 +60,8 @@ export class Job {
   private stepsDone = 0;
   private totalSteps = 1;
   private t0 = 0;
+  /** 'stall': the job holds the lock and makes no progress until it is interrupted (a hang that an interrupt ends). */
+  private stall = false;
 
   constructor(
     private readonly deps: GenerationDeps,
@@ -75,7 +81,10 @@ export class Job {
       await this.tick();
       throw failure === 'broken' ? pythonException('RuntimeError', ILLEGAL_ACCESS_MESSAGE) : oomError();
     }
+    this.stall = failure === 'stall';
     const overrides = isPlainObject(this.v['override_settings']) ? { ...this.v['override_settings'] } : {};
+    // 'ignore-model': the server could not load the override (Forge, SD.Next log it and go on with theirs).
+    if (failure === 'ignore-model') delete overrides['sd_model_checkpoint'];
     const options = this.deps.options;
     const stored = Object.keys(overrides)
       .filter((k) => options.has(k))
@@ -300,6 +309,12 @@ export class Job {
     const state = this.deps.state;
     state.samplingSteps = steps;
     state.samplingStep = 0;
+    if (this.stall) {
+      while (!state.interrupted && !this.deps.signal.aborted) {
+        await sleep(5, undefined, { signal: this.deps.signal });
+      }
+      return true;
+    }
     for (let i = 0; i < steps; i++) {
       if (state.interrupted || state.skipped) return true;
       await this.tick();

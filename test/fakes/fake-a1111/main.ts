@@ -6,6 +6,7 @@ import {
   FAKE_MODES,
   type FakeA1111,
   type FakeA1111Options,
+  type FakeFlavour,
   type FakeMode,
   type SamplesFormat,
 } from './types.js';
@@ -43,6 +44,7 @@ export function parseFakeArgs(argv: string[]): FakeA1111Options {
       'fail-times': { type: 'string' },
       auth: { type: 'string' },
       'samples-format': { type: 'string' },
+      flavour: { type: 'string' },
       'legacy-sampler-not-found': { type: 'boolean' },
       'ui-mode': { type: 'boolean' },
       'no-gzip': { type: 'boolean' },
@@ -75,6 +77,7 @@ export function parseFakeArgs(argv: string[]): FakeA1111Options {
     samplesFormat: format,
     legacySamplerNotFound: values['legacy-sampler-not-found'],
     uiMode: values['ui-mode'],
+    flavour: parseFlavour(values.flavour),
     gzip: values['no-gzip'] ? false : undefined,
     controlRoutes: true,
   };
@@ -109,4 +112,12 @@ if (isEntryPoint()) {
       process.exit(1);
     },
   );
+}
+
+function parseFlavour(value: string | undefined): FakeFlavour | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'a1111' && value !== 'forge' && value !== 'sdnext') {
+    throw new Error('--flavour must be a1111, forge or sdnext');
+  }
+  return value;
 }

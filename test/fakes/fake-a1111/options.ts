@@ -12,8 +12,8 @@ export class OptionsStore {
   /** Title of the checkpoint in VRAM; null until the first job loads one (A1111 loads lazily since 1.6). */
   loadedTitle: string | null = null;
 
-  constructor(samplesFormat: string) {
-    this.data = defaultOptions(samplesFormat);
+  constructor(samplesFormat: string, extra: Record<string, unknown> = {}) {
+    this.data = { ...defaultOptions(samplesFormat), ...extra };
   }
 
   has(key: string): boolean {

@@ -19,10 +19,12 @@ export function resolveSampler(
   requested: string | null,
   schedulerName: string | null,
   legacy: boolean,
+  samplers: readonly Sampler[] = SAMPLERS,
 ): ResolvedSampler {
   const fallback = SAMPLERS[0]!;
   if (legacy) {
-    const sampler = SAMPLERS.find((s) => s.name === requested);
+    // ≤1.8, and SD.Next's validate_sampler_name: the exact name or 404.
+    const sampler = samplers.find((s) => s.name === requested);
     if (!sampler) throw httpException(404, 'Sampler not found');
     return { sampler, scheduler: 'Automatic', scheduleType: scheduleTypeOf(sampler, SCHEDULERS[0]!) };
   }

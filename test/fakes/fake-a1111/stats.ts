@@ -11,6 +11,8 @@ export class StatsTracker {
   private interrupts = 0;
   private interruptedGenerations = 0;
   private failures = 0;
+  private idleResets = 0;
+  private previewDecodes = 0;
   private current: { kind: JobSpan['kind']; startAt: number } | null = null;
   private readonly spans: JobSpan[] = [];
 
@@ -33,6 +35,14 @@ export class StatsTracker {
     this.current = null;
   }
 
+  previewDecoded(): void {
+    this.previewDecodes += 1;
+  }
+
+  idleReset(): void {
+    this.idleResets += 1;
+  }
+
   interruptReceived(): void {
     this.interrupts += 1;
   }
@@ -40,6 +50,8 @@ export class StatsTracker {
   snapshot(waiting: number): FakeStats {
     const running = this.current !== null;
     return {
+      idleResets: this.idleResets,
+      previewDecodes: this.previewDecodes,
       generations: this.generations,
       busyMs: this.busyMs + (this.current ? Date.now() - this.current.startAt : 0),
       firstStartAt: this.firstStartAt,
@@ -62,6 +74,8 @@ export class StatsTracker {
     this.interrupts = 0;
     this.interruptedGenerations = 0;
     this.failures = 0;
+    this.idleResets = 0;
+    this.previewDecodes = 0;
     this.spans.length = 0;
     if (this.current) {
       this.current.startAt = Date.now();

@@ -71,3 +71,24 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * Another client of the same server (a person in the web UI, another tool): sends its own txt2img with its own
+ * task id and waits for the answer. Resolves with the status and whether its image came back cut short.
+ */
+export async function otherClientJob(
+  url: string,
+  body: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<{ status: number; interrupted: boolean; taskId: string }> {
+  const taskId = `other-client-${Math.random().toString(36).slice(2)}`;
+  const reply = await callJson<{ images?: string[]; info?: string }>(`${url}/sdapi/v1/txt2img`, {
+    body: { prompt: 'someone else', steps: 20, width: 64, height: 64, force_task_id: taskId, ...body },
+    headers,
+    signal: AbortSignal.timeout(30_000),
+  });
+  // The fake draws a partial (interrupted) sample grey: the infotext is the same, so read the image.
+  const first = reply.body?.images?.[0];
+  const interrupted = first ? decodePng(first).topPixel.join() === '128,128,128' : false;
+  return { status: reply.status, interrupted, taskId };
+}

@@ -1,18 +1,38 @@
 /** Public types of the fake AUTOMATIC1111 server; other test code programs against exactly these. */
 
 export type FakeMode =
-  'normal' | 'hang' | 'error500' | 'oom' | 'reset' | 'refuse' | 'validation422' | 'broken';
+  | 'normal'
+  | 'hang'
+  | 'stall'
+  | 'error500'
+  | 'oom'
+  | 'reset'
+  | 'reset-reused'
+  | 'refuse'
+  | 'validation422'
+  | 'broken'
+  | 'empty200'
+  | 'ignore-model'
+  | 'api-off';
 
 export const FAKE_MODES: readonly FakeMode[] = [
   'normal',
   'hang',
+  'stall',
   'error500',
   'oom',
   'reset',
+  'reset-reused',
   'refuse',
   'validation422',
   'broken',
+  'empty200',
+  'ignore-model',
+  'api-off',
 ];
+
+/** Which server the fake plays: the API is A1111's, with each fork's differences (reference §5, §8). */
+export type FakeFlavour = 'a1111' | 'forge' | 'sdnext';
 
 export type SamplesFormat = 'png' | 'jpeg' | 'webp';
 
@@ -40,8 +60,15 @@ export interface FakeA1111Options {
   oomPixels?: number;
   /** Gzip bodies over 1000 bytes when the client accepts it, like A1111's GZipMiddleware; default true. */
   gzip?: boolean;
-  /** Adds the web-UI-only GET /internal/ping (A1111 started with --api but without --nowebui). */
+  /**
+   * A1111/Forge started with --api but without --nowebui: the web-UI-only GET /internal/ping and the task
+   * tracker POST /internal/progress, served through Gradio's uvicorn with its 5 s keep-alive.
+   */
   uiMode?: boolean;
+  /** Default 'a1111'. */
+  flavour?: FakeFlavour;
+  /** Idle keep-alive of the server's connections; default 5 s in UI mode (Gradio), else 30 s (uvicorn). */
+  keepAliveMs?: number;
   /** Serve the /fake/* control routes (used by the process entry); default false. */
   controlRoutes?: boolean;
 }
@@ -74,6 +101,10 @@ export interface JobSpan {
 }
 
 export interface FakeStats {
+  /** Connections the server dropped because a request came on a reused idle socket ('reset-reused'). */
+  idleResets: number;
+  /** Progress reads that cost the GPU a live-preview decode (/sdapi/v1/progress while busy, a tracker read with live_preview). */
+  previewDecodes: number;
   /** Generations that held the lock (including failed and interrupted ones). */
   generations: number;
   /** Total time the global lock was held, including a job running now. */
@@ -105,6 +136,8 @@ export interface FakeA1111 {
   /** Every request except /fake/* control calls, in arrival order. */
   requests: RecordedRequest[];
   stats(): FakeStats;
+  /** Changes the credentials `--api-auth` asks for (undefined: none), as a restart with other flags would. */
+  setAuth(auth: { username: string; password: string } | undefined): void;
   /** Clears requests and stats (not the mode, delays or options). */
   reset(): void;
   close(): Promise<void>;

@@ -64,9 +64,9 @@ export class AdminSettingsService implements OnModuleInit {
   async save(input: unknown): Promise<SettingsView> {
     const parsed = parseSettingsUpdate(input ?? {});
     if (!parsed.ok) throw new InvalidSettingsException(parsed.errors);
-    const { steps, cfgScale, sampler, negativePrompt, model, ...rest } = parsed.update;
+    const { steps, cfgScale, sampler, scheduler, negativePrompt, model, ...rest } = parsed.update;
     const patch: Partial<Settings> = { ...rest };
-    const generation = { steps, cfgScale, sampler, negativePrompt, model };
+    const generation = { steps, cfgScale, sampler, scheduler, negativePrompt, model };
     const given = Object.fromEntries(Object.entries(generation).filter(([, value]) => value !== undefined));
     if (Object.keys(given).length > 0) {
       patch.generation = { ...(await this.settings.generation()), ...given };

@@ -17,6 +17,7 @@ export interface SettingsView {
   steps: number;
   cfgScale: number;
   sampler: string;
+  scheduler: string;
   negativePrompt: string;
   model: string;
 }
@@ -30,34 +31,37 @@ export function toSettingsView(settings: Settings): SettingsView {
     steps: settings.generation.steps,
     cfgScale: settings.generation.cfgScale,
     sampler: settings.generation.sampler,
+    scheduler: settings.generation.scheduler,
     negativePrompt: settings.generation.negativePrompt,
     model: settings.generation.model,
   };
 }
 
-/** Samplers of AUTOMATIC1111 ≥ 1.9 (and Forge); a scheduler may follow the name ("DPM++ 2M Karras"). */
+/**
+ * Offered while the SD server cannot be asked: only names every supported server accepts (A1111, Forge and
+ * SD.Next list them exactly so; the renderer translates them for ComfyUI). A name such as "DPM++ 2M Karras"
+ * would fail every job on SD.Next.
+ */
 export const COMMON_SAMPLERS = [
   'DPM++ 2M',
-  'DPM++ 2M Karras',
   'DPM++ SDE',
-  'DPM++ SDE Karras',
   'DPM++ 2M SDE',
-  'DPM++ 2M SDE Karras',
-  'DPM++ 2S a',
-  'DPM++ 3M SDE',
   'Euler a',
   'Euler',
-  'LMS',
   'Heun',
-  'DPM2',
-  'DPM2 a',
-  'DPM fast',
-  'DPM adaptive',
-  'Restart',
   'DDIM',
-  'PLMS',
   'UniPC',
   'LCM',
+] as const;
+
+/** Scheduler labels A1111 ≥ 1.9 and Forge list and the renderer translates for ComfyUI (SD.Next has none). */
+export const COMMON_SCHEDULERS = [
+  'Karras',
+  'Exponential',
+  'SGM Uniform',
+  'Normal',
+  'Simple',
+  'Beta',
 ] as const;
 
 /** The grid of sizes offered as checkboxes: multiples of 64 from 256 to 2048. */
@@ -73,6 +77,7 @@ export interface SettingsFormValues {
   steps: string;
   cfgScale: string;
   sampler: string;
+  scheduler: string;
   negativePrompt: string;
   model: string;
 }
@@ -81,6 +86,7 @@ export interface SettingsFormView extends Omit<SettingsFormValues, 'sizes'> {
   inviteOnly: boolean;
   sizeOptions: { value: number; checked: boolean }[];
   samplers: readonly string[];
+  schedulers: readonly string[];
   models: string[];
   /** Where the model and sampler suggestions come from, or why SD's own lists are missing. */
   catalogNote: string;
@@ -100,6 +106,7 @@ export function formValuesOf(settings: Settings): SettingsFormValues {
     steps: String(view.steps),
     cfgScale: String(view.cfgScale),
     sampler: view.sampler,
+    scheduler: view.scheduler,
     negativePrompt: view.negativePrompt,
     model: view.model,
   };
@@ -135,6 +142,7 @@ export function formValuesFromInput(input: unknown, fallback: SettingsFormValues
     steps: textOf('steps', fallback.steps),
     cfgScale: textOf('cfgScale', fallback.cfgScale),
     sampler: textOf('sampler', fallback.sampler),
+    scheduler: textOf('scheduler', fallback.scheduler),
     negativePrompt: textOf('negativePrompt', fallback.negativePrompt),
     model: textOf('model', fallback.model),
   };
@@ -143,7 +151,7 @@ export function formValuesFromInput(input: unknown, fallback: SettingsFormValues
 export function toSettingsFormView(
   values: SettingsFormValues,
   errors: SettingsFieldError[] = [],
-  catalog: CatalogReply = { models: [], samplers: [], unavailable: null },
+  catalog: CatalogReply = { models: [], samplers: [], schedulers: [], unavailable: null },
 ): SettingsFormView {
   const { sizes, ...rest } = values;
   const checked = new Set(sizes);
@@ -156,10 +164,12 @@ export function toSettingsFormView(
     inviteOnly: values.accessMode === 'invite-only',
     sizeOptions: options.map((value) => ({ value, checked: checked.has(value) })),
     samplers: catalog.samplers.length > 0 ? catalog.samplers : COMMON_SAMPLERS,
+    // A server that answered with no schedulers has none of its own (SD.Next, A1111 ≤ 1.8).
+    schedulers: catalog.unavailable ? COMMON_SCHEDULERS : catalog.schedulers,
     models: [...new Set([...catalog.models, ...(values.model ? [values.model] : [])])],
     catalogNote: catalog.unavailable
-      ? `${catalog.unavailable} Suggestions are common A1111 names.`
-      : 'Models and samplers are those your Stable Diffusion server offers.',
+      ? `${catalog.unavailable} Suggestions are names every supported server accepts.`
+      : 'Models, samplers and schedulers are those your Stable Diffusion server offers.',
     errors,
     error,
   };

@@ -30,6 +30,8 @@ export interface RendererPanel {
   sdError: string | null;
   paused: boolean;
   waitingForSd: boolean;
+  /** A set-up problem holding the queue, in plain words (e.g. "Stable Diffusion refused our credentials…"). */
+  pauseReason: string | null;
   queueLength: number;
   current: {
     suggestionId: number;
@@ -37,6 +39,10 @@ export interface RendererPanel {
     percent: number;
     etaSeconds: number | null;
     attempt: number;
+    /** SD is busy with other work before ours (another client's job, or an earlier one of ours). */
+    waitingOnSd: boolean;
+    /** SD took our job and is loading what it needs (no steps yet). */
+    starting: boolean;
   } | null;
   waiting: { id: number; prompt: string }[];
   failed: { id: number; prompt: string; reason: string | null }[];
@@ -197,6 +203,7 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
       sdError: status?.sdError ?? null,
       paused: status?.paused ?? false,
       waitingForSd: status?.waitingForSd ?? false,
+      pauseReason: status?.pauseReason ?? null,
       queueLength: status?.queueLength ?? 0,
       current: status?.current
         ? {
@@ -205,6 +212,8 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
             percent: Math.round(status.current.percent),
             etaSeconds: status.current.etaSeconds === null ? null : Math.round(status.current.etaSeconds),
             attempt: status.current.attempt,
+            waitingOnSd: status.current.phase === 'waiting',
+            starting: status.current.phase === 'starting',
           }
         : null,
       waiting: waiting.map((row) => ({ id: row.id, prompt: row.prompt })),

@@ -16,7 +16,12 @@ export class RendererCatalog {
 
   /** Empty lists with the reason when they cannot be had; never throws. */
   async list(): Promise<CatalogReply> {
-    const unavailable = (reason: string): CatalogReply => ({ models: [], samplers: [], unavailable: reason });
+    const unavailable = (reason: string): CatalogReply => ({
+      models: [],
+      samplers: [],
+      schedulers: [],
+      unavailable: reason,
+    });
     if (!this.link.connected) return unavailable('The renderer is not connected.');
     try {
       return await this.client.send(RendererPattern.Catalog, {}, CATALOG_TIMEOUT_MS);

@@ -1,4 +1,4 @@
-import type { BackendName, RenderJob, RenderResult } from '#contracts';
+import type { BackendName, RenderJob, RenderPhase, RenderResult } from '#contracts';
 
 /** Injection token for the backend chosen from the configuration. */
 export const RENDER_BACKEND = Symbol('RENDER_BACKEND');
@@ -16,26 +16,38 @@ export interface RenderedImage {
 
 export interface SdProgress {
   percent: number;
-  /** A hint only: A1111's ETA is wild early in a job and can go negative. */
+  /** Our own estimate from the rate of progress; null until there is a rate to go by (e.g. while a model loads). */
   etaSeconds: number | null;
+  phase: RenderPhase;
+}
+
+export interface SdCatalog {
+  models: string[];
+  samplers: string[];
+  schedulers: string[];
 }
 
 /**
- * What the queue needs from a Stable Diffusion server. Every method that talks to SD rejects with an SdFailure, so
- * the queue's retry policy sees one vocabulary whatever the backend.
+ * What the queue needs from one Stable Diffusion server. A backend instance is self-contained (its own URL,
+ * connections, what it learnt about the server), so several can later run side by side. Every method that
+ * talks to SD rejects with an SdFailure, so the retry policy sees one vocabulary whatever the backend.
  */
 export interface RenderBackend {
   readonly name: BackendName;
   /** Shown in the log at start and on the admin page. */
   readonly description: string;
-  /** Whether progress() reports anything worth polling for. */
-  readonly reportsProgress: boolean;
-  render(job: RenderJob, signal: AbortSignal): Promise<RenderedImage>;
-  progress(): Promise<SdProgress | null>;
-  /** Stops the generation SD is running now (the job's result is then thrown away). */
-  interrupt(): Promise<void>;
-  /** Resolves when SD answers a cheap request; rejects with an SdFailure otherwise. */
+  /**
+   * Renders one job, reporting where it stands through `onProgress`. Aborting `signal` (cancel, shutdown)
+   * stops the job on SD as far as that is ours to stop (never anyone else's work), then rejects 'cancelled'.
+   * Timeouts are the backend's: only time our job spends running counts, not time spent waiting behind others.
+   */
+  render(
+    job: RenderJob,
+    signal: AbortSignal,
+    onProgress: (progress: SdProgress) => void,
+  ): Promise<RenderedImage>;
+  /** Resolves when SD answers a cheap request as we need it to; rejects with an SdFailure otherwise. */
   health(): Promise<void>;
-  /** The checkpoints and samplers SD offers (empty for a backend without any); rejects with an SdFailure. */
-  catalog(): Promise<{ models: string[]; samplers: string[] }>;
+  /** What SD offers for the settings page (empty for a backend without any); rejects with an SdFailure. */
+  catalog(): Promise<SdCatalog>;
 }

@@ -1,15 +1,17 @@
 /**
  * How a call to Stable Diffusion went wrong, in the terms the retry policy decides on:
  * - unreachable: the request never reached SD (refused, no route, connect timeout), so SD did no work;
- * - timeout: SD accepted the request but did not answer within the read timeout (hanging or far too slow);
+ * - setup: SD answers but refuses us for a reason of its set-up (credentials, API not enabled): no job can
+ *   succeed until the host fixes it, so the queue waits with that reason;
+ * - timeout: our job ran on SD longer than the read timeout (hanging or far too slow);
  * - reset: the connection dropped mid-request;
  * - server: SD answered 5xx (out of memory, NaNs, CUDA faults) or a 200 that holds no image;
- * - rejected: SD answered 4xx (validation, auth, missing route): the same request would fail again;
+ * - rejected: SD refused this job (validation, unknown sampler or model): the same request would fail again;
  * - invalid-output: SD answered with something that is not an image we can store;
  * - cancelled: we aborted the request ourselves.
  */
 export type SdFailureKind =
-  'unreachable' | 'timeout' | 'reset' | 'server' | 'rejected' | 'invalid-output' | 'cancelled';
+  'unreachable' | 'setup' | 'timeout' | 'reset' | 'server' | 'rejected' | 'invalid-output' | 'cancelled';
 
 export class SdFailure extends Error {
   constructor(

@@ -28,6 +28,11 @@ describe('parseRendererConfig', () => {
       token,
       maxFrameBytes: RENDERER_MAX_FRAME_BYTES,
       sdUrl: null,
+      sdBackend: 'preview',
+      sdFlavour: 'auto',
+      sdShared: false,
+      sdModelMismatch: 'fail',
+      comfyWorkflows: { txt2img: null, img2img: null },
       sdAuth: null,
       sdConnectTimeoutMs: 5000,
       sdReadTimeoutMs: 600_000,
@@ -58,9 +63,90 @@ describe('parseRendererConfig', () => {
       port: 0,
       sdUrl: 'http://gpu.local:7860',
       sdAuth: { username: 'party', password: 'pa:ss' },
+      sdBackend: 'a1111',
       sdConnectTimeoutMs: 250,
       renderMaxAttempts: 2,
     });
+  });
+
+  it('picks the backend, its default port, the flavour and the sharing rules', () => {
+    expect(parseRendererConfig({ RENDERER_TOKEN: token, SD_BACKEND: 'comfyui' })).toMatchObject({
+      sdBackend: 'comfyui',
+      sdUrl: 'http://127.0.0.1:8188',
+    });
+    expect(
+      parseRendererConfig({
+        RENDERER_TOKEN: token,
+        SD_URL: 'http://gpu:7860',
+        SD_FLAVOUR: 'SDNext',
+        SD_SHARED: 'on',
+        SD_MODEL_MISMATCH: 'warn',
+      }),
+    ).toMatchObject({ sdBackend: 'a1111', sdFlavour: 'sdnext', sdShared: true, sdModelMismatch: 'warn' });
+    expect(
+      problemsOf({
+        RENDERER_TOKEN: token,
+        SD_BACKEND: 'invoke',
+        SD_FLAVOUR: 'fooocus',
+        SD_SHARED: 'maybe',
+      }).map((p) => p.split(' ')[0]),
+    ).toEqual(['SD_BACKEND', 'SD_FLAVOUR', 'SD_SHARED']);
+  });
+
+  it('reads a host ComfyUI workflow and refuses one that lacks placeholders, naming each', () => {
+    const good = join(dir, 'good.json');
+    writeFileSync(
+      good,
+      JSON.stringify({
+        '1': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: '{{model}}' } },
+        '2': { class_type: 'CLIPTextEncode', inputs: { text: '{{prompt}}, film grain', clip: ['1', 1] } },
+        '3': { class_type: 'CLIPTextEncode', inputs: { text: '{{negative_prompt}}', clip: ['1', 1] } },
+        '4': {
+          class_type: 'EmptyLatentImage',
+          inputs: { width: '{{width}}', height: '{{height}}', batch_size: 1 },
+        },
+        '5': {
+          class_type: 'KSampler',
+          inputs: {
+            seed: '{{seed}}',
+            steps: '{{steps}}',
+            cfg: '{{cfg}}',
+            sampler_name: '{{sampler}}',
+            scheduler: '{{scheduler}}',
+          },
+        },
+        '6': { class_type: 'SaveImage', inputs: { filename_prefix: 'party', images: ['5', 0] } },
+      }),
+    );
+    const config = parseRendererConfig({
+      RENDERER_TOKEN: token,
+      SD_BACKEND: 'comfyui',
+      COMFY_WORKFLOW_TXT2IMG: good,
+    });
+    expect(config.comfyWorkflows.txt2img?.['5']?.class_type).toBe('KSampler');
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        '1': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'fixed.safetensors' } },
+        '5': { class_type: 'KSampler', inputs: { seed: 'x {{seed}}', steps: '{{steps}}' } },
+        '6': { class_type: 'PreviewImage', inputs: { images: ['5', 0] } },
+      }),
+    );
+    expect(problemsOf({ RENDERER_TOKEN: token, SD_BACKEND: 'comfyui', COMFY_WORKFLOW_IMG2IMG: bad })).toEqual(
+      [
+        `COMFY_WORKFLOW_IMG2IMG (${bad}) node "5" input "seed": {{seed}} must be the whole value ("seed": "{{seed}}")`,
+        `COMFY_WORKFLOW_IMG2IMG (${bad}) lacks the placeholders {{prompt}}, {{negative_prompt}}, {{cfg}}, {{sampler}}, {{scheduler}}, {{width}}, {{height}}, {{model}}, {{init_image}}`,
+      ],
+    );
+    writeFileSync(bad, JSON.stringify({ nodes: [], links: [] }));
+    expect(
+      problemsOf({ RENDERER_TOKEN: token, SD_BACKEND: 'comfyui', COMFY_WORKFLOW_TXT2IMG: bad })[0],
+    ).toContain('not the API format');
+    expect(
+      problemsOf({ RENDERER_TOKEN: token, SD_URL: 'http://gpu:7860', COMFY_WORKFLOW_TXT2IMG: good }),
+    ).toEqual(['COMFY_WORKFLOW_TXT2IMG is set but SD_BACKEND is not comfyui']);
   });
 
   it('creates the shared token file when no token is configured, then reuses it', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { RENDERER_MAX_FRAME_BYTES, readOrCreateSecretFile } from '#contracts';
 import { z } from 'zod';
+import { parseWorkflowText, type Workflow, type WorkflowKind } from '../backends/comfyui/comfy-workflow.js';
 
 /** Injection token for the validated configuration object. */
 export const RENDERER_CONFIG = Symbol('RENDERER_CONFIG');
@@ -16,6 +17,13 @@ export interface RendererTlsConfig {
   ca?: string;
 }
 
+export type SdBackendKind = 'a1111' | 'comfyui' | 'preview';
+export const SD_FLAVOURS = ['auto', 'a1111', 'forge', 'sdnext'] as const;
+export type SdFlavourSetting = (typeof SD_FLAVOURS)[number];
+
+/** The default address of each kind of server when SD_BACKEND is given without SD_URL. */
+const DEFAULT_SD_URLS = { a1111: 'http://127.0.0.1:7860', comfyui: 'http://127.0.0.1:8188' } as const;
+
 export interface RendererConfig {
   host: string;
   /** 0 asks the OS for a free port (tests). */
@@ -24,6 +32,15 @@ export interface RendererConfig {
   maxFrameBytes: number;
   /** Null selects the preview backend. */
   sdUrl: string | null;
+  sdBackend: SdBackendKind;
+  /** A1111 family: which server it is; 'auto' asks the server. */
+  sdFlavour: SdFlavourSetting;
+  /** Other people use the same SD server: never interrupt it, restore its model after each job. */
+  sdShared: boolean;
+  /** What a job whose image came from another model than the one asked for becomes. */
+  sdModelMismatch: 'fail' | 'warn';
+  /** The host's ComfyUI workflows (already checked), or null for the built-in ones. */
+  comfyWorkflows: Record<WorkflowKind, Workflow | null>;
   sdAuth: SdCredentials | null;
   sdConnectTimeoutMs: number;
   sdReadTimeoutMs: number;
@@ -32,6 +49,35 @@ export interface RendererConfig {
   /** How often the current job's progress is read from SD while it renders. */
   progressIntervalMs: number;
   tls: RendererTlsConfig | null;
+}
+
+/** Everything one backend instance needs about its SD server (several may exist side by side later). */
+export interface SdServerConfig {
+  url: string;
+  auth: SdCredentials | null;
+  flavour: SdFlavourSetting;
+  shared: boolean;
+  modelMismatch: 'fail' | 'warn';
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  progressIntervalMs: number;
+  maxFrameBytes: number;
+  comfyWorkflows: Record<WorkflowKind, Workflow | null>;
+}
+
+export function sdServerOf(config: RendererConfig): SdServerConfig {
+  return {
+    url: config.sdUrl ?? '',
+    auth: config.sdAuth,
+    flavour: config.sdFlavour,
+    shared: config.sdShared,
+    modelMismatch: config.sdModelMismatch,
+    connectTimeoutMs: config.sdConnectTimeoutMs,
+    readTimeoutMs: config.sdReadTimeoutMs,
+    progressIntervalMs: config.progressIntervalMs,
+    maxFrameBytes: config.maxFrameBytes,
+    comfyWorkflows: config.comfyWorkflows,
+  };
 }
 
 export class RendererConfigError extends Error {
@@ -78,6 +124,26 @@ const EnvSchema = z.object({
       .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:7860' })
       .optional(),
   ),
+  SD_BACKEND: z.preprocess(
+    blankToUndefined,
+    z.enum(['a1111', 'comfyui', 'preview'], { error: 'must be a1111, comfyui or preview' }).optional(),
+  ),
+  SD_FLAVOUR: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    z.enum(SD_FLAVOURS, { error: 'must be auto, a1111, forge or sdnext' }).default('auto'),
+  ),
+  SD_SHARED: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    z
+      .enum(['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'], { error: 'must be on or off' })
+      .default('off'),
+  ),
+  SD_MODEL_MISMATCH: z.preprocess(
+    blankToUndefined,
+    z.enum(['fail', 'warn'], { error: 'must be fail or warn' }).default('fail'),
+  ),
+  COMFY_WORKFLOW_TXT2IMG: optionalText,
+  COMFY_WORKFLOW_IMG2IMG: optionalText,
   SD_AUTH: z.preprocess(
     blankToUndefined,
     z
@@ -125,8 +191,35 @@ export function parseRendererConfig(env: Env): RendererConfig {
     );
   }
 
-  if (e.SD_AUTH && !e.SD_URL)
-    problems.push('SD_AUTH is set but SD_URL is not: there is no server to log in to');
+  const sdBackend: SdBackendKind = e.SD_BACKEND ?? (e.SD_URL ? 'a1111' : 'preview');
+  const sdUrl = sdBackend === 'preview' ? null : (e.SD_URL ?? DEFAULT_SD_URLS[sdBackend]).replace(/\/+$/, '');
+  if (e.SD_AUTH && !sdUrl) problems.push('SD_AUTH is set but SD_URL is not: there is no server to log in to');
+  const comfyWorkflows: Record<WorkflowKind, Workflow | null> = { txt2img: null, img2img: null };
+  const workflowFiles = { txt2img: e.COMFY_WORKFLOW_TXT2IMG, img2img: e.COMFY_WORKFLOW_IMG2IMG };
+  for (const kind of ['txt2img', 'img2img'] as const) {
+    const path = workflowFiles[kind];
+    if (!path) continue;
+    const variable = `COMFY_WORKFLOW_${kind.toUpperCase()}`;
+    if (sdBackend !== 'comfyui') {
+      problems.push(`${variable} is set but SD_BACKEND is not comfyui`);
+      continue;
+    }
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      problems.push(
+        `${variable} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message} (${path})`,
+      );
+      continue;
+    }
+    const parsed = parseWorkflowText(text, kind);
+    if ('problems' in parsed) {
+      for (const problem of parsed.problems) problems.push(`${variable} (${path}) ${problem}`);
+    } else {
+      comfyWorkflows[kind] = parsed.workflow;
+    }
+  }
 
   let token = e.RENDERER_TOKEN;
   if (!token && problems.length === 0) {
@@ -148,7 +241,12 @@ export function parseRendererConfig(env: Env): RendererConfig {
     port: e.RENDERER_PORT,
     token,
     maxFrameBytes: e.RENDERER_MAX_FRAME_BYTES,
-    sdUrl: e.SD_URL ? e.SD_URL.replace(/\/+$/, '') : null,
+    sdUrl,
+    sdBackend,
+    sdFlavour: e.SD_FLAVOUR,
+    sdShared: ['on', 'true', '1', 'yes'].includes(e.SD_SHARED),
+    sdModelMismatch: e.SD_MODEL_MISMATCH,
+    comfyWorkflows,
     sdAuth: e.SD_AUTH ? { username: e.SD_AUTH.slice(0, colon), password: e.SD_AUTH.slice(colon + 1) } : null,
     sdConnectTimeoutMs: e.SD_CONNECT_TIMEOUT_MS,
     sdReadTimeoutMs: e.SD_READ_TIMEOUT_MS,

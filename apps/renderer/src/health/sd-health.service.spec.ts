@@ -26,11 +26,11 @@ describe('SdHealth', () => {
   it('says unreachable until a probe or a call proves otherwise', async () => {
     const { backend } = backendWith(refused);
     const health = new SdHealth(backend, config);
-    expect(health.state).toEqual({ reachable: false, error: null });
+    expect(health.state).toEqual({ reachable: false, error: null, pauseReason: null });
     await health.check();
-    expect(health.state).toEqual({ reachable: false, error: 'connection refused' });
+    expect(health.state).toEqual({ reachable: false, error: 'connection refused', pauseReason: null });
     health.noteAnswered('CUDA out of memory');
-    expect(health.state).toEqual({ reachable: true, error: 'CUDA out of memory' });
+    expect(health.state).toEqual({ reachable: true, error: 'CUDA out of memory', pauseReason: null });
   });
 
   it('counts an unhappy answer as reachable: SD is there, the job decides what the answer means', async () => {
@@ -39,7 +39,27 @@ describe('SdHealth', () => {
     );
     const health = new SdHealth(backend, config);
     await health.check();
-    expect(health.state).toEqual({ reachable: true, error: 'Internal Server Error' });
+    expect(health.state).toEqual({ reachable: true, error: 'Internal Server Error', pauseReason: null });
+  });
+
+  it('holds the queue on a set-up problem with its reason, until a probe gets past it', async () => {
+    let fixed = false;
+    const refusedCredentials = () =>
+      Promise.reject(new SdFailure('setup', 'Stable Diffusion refused our credentials', 401));
+    const { backend, calls } = backendWith(() => (fixed ? Promise.resolve() : refusedCredentials()));
+    const health = new SdHealth(backend, config);
+    await health.check();
+    expect(health.state).toEqual({
+      reachable: true,
+      error: 'Stable Diffusion refused our credentials',
+      pauseReason: 'Stable Diffusion refused our credentials',
+    });
+    const waited = health.waitUntilReachable(new AbortController().signal);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(calls()).toBeGreaterThanOrEqual(3);
+    fixed = true;
+    await expect(waited).resolves.toBe(true);
+    expect(health.state.pauseReason).toBeNull();
   });
 
   it('shares one probe between concurrent checks', async () => {
@@ -62,7 +82,7 @@ describe('SdHealth', () => {
     expect(calls()).toBeGreaterThanOrEqual(2);
     up = true;
     await expect(waited).resolves.toBe(true);
-    expect(health.state).toEqual({ reachable: true, error: null });
+    expect(health.state).toEqual({ reachable: true, error: null, pauseReason: null });
 
     up = false;
     const abort = new AbortController();

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RENDER_BACKEND, type RenderBackend } from '../backends/render-backend.js';
-import { asSdFailure } from '../backends/sd-failure.js';
+import { asSdFailure, type SdFailure } from '../backends/sd-failure.js';
 import { RENDERER_CONFIG, type RendererConfig } from '../config/renderer.config.js';
 import { probeDelay } from '../queue/retry-policy.js';
 import { sleep } from '../queue/sleep.js';
@@ -11,17 +11,20 @@ const REFRESH_MS = 5_000;
 export interface SdHealthState {
   reachable: boolean;
   error: string | null;
+  /** A set-up problem (credentials, API off) that holds the queue until it is fixed, in plain words. */
+  pauseReason: string | null;
 }
 
 /**
- * Whether Stable Diffusion answers, as last seen by a job or a probe. The job runner reports what its
- * calls saw and, when SD stops answering, waits here until it is back.
+ * Whether Stable Diffusion answers, and answers us, as last seen by a job or a probe. The job runner reports
+ * what its calls saw and, when SD is away or refuses us, waits here until that is over.
  */
 @Injectable()
 export class SdHealth {
   private readonly logger = new Logger('SdHealth');
   private reachable = false;
   private error: string | null = null;
+  private pauseReason: string | null = null;
   private checkedAt = 0;
   private checking: Promise<void> | null = null;
 
@@ -32,19 +35,26 @@ export class SdHealth {
 
   get state(): SdHealthState {
     // The preview backend has no server to reach.
-    return { reachable: this.backend.name === 'preview' ? false : this.reachable, error: this.error };
+    return {
+      reachable: this.backend.name === 'preview' ? false : this.reachable,
+      error: this.error,
+      pauseReason: this.pauseReason,
+    };
   }
 
   /** SD answered a call (happily when `error` is null). */
   noteAnswered(error: string | null): void {
     this.reachable = true;
     this.error = error;
+    this.pauseReason = null;
     this.checkedAt = Date.now();
   }
 
-  noteUnreachable(error: string): void {
-    this.reachable = false;
-    this.error = error;
+  /** SD is away, or answers in a way that no job can get past (see SdFailure 'setup'). */
+  noteUnusable(failure: SdFailure): void {
+    this.reachable = failure.kind !== 'unreachable';
+    this.error = failure.message;
+    this.pauseReason = failure.kind === 'setup' ? failure.message : null;
     this.checkedAt = Date.now();
   }
 
@@ -62,7 +72,7 @@ export class SdHealth {
         this.noteAnswered(null);
       } catch (error) {
         const failure = asSdFailure(error);
-        if (failure.kind === 'unreachable') this.noteUnreachable(failure.message);
+        if (failure.kind === 'unreachable' || failure.kind === 'setup') this.noteUnusable(failure);
         else this.noteAnswered(failure.message);
       } finally {
         this.checking = null;
@@ -72,8 +82,8 @@ export class SdHealth {
   }
 
   /**
-   * Probes SD with growing pauses until it answers (true), or `signal` aborts (false). "Answers" includes
-   * an unhappy answer: the job's own next attempt decides what that means.
+   * Probes SD with growing pauses until it answers without a set-up problem (true), or `signal` aborts
+   * (false). An unhappy answer otherwise counts as back: the job's own next attempt decides what it means.
    */
   async waitUntilReachable(signal: AbortSignal): Promise<boolean> {
     this.logger.warn(`Waiting for Stable Diffusion (${this.error}); the queue resumes by itself`);
@@ -81,7 +91,7 @@ export class SdHealth {
       await sleep(probeDelay(probe, this.config.renderRetryBaseMs), signal);
       if (signal.aborted) return false;
       await this.check();
-      if (this.reachable) {
+      if (this.reachable && this.pauseReason === null) {
         if (this.error === null) this.logger.log('Stable Diffusion answers again; resuming the queue');
         return true;
       }

@@ -1,4 +1,4 @@
-import type { RenderJob } from '#contracts';
+import type { RenderJob, RenderPhase } from '#contracts';
 
 /** The job being worked on: in flight on SD, backing off before a retry, or waiting for SD to come back. */
 export interface ActiveJob {
@@ -8,6 +8,7 @@ export interface ActiveJob {
   attempt: number;
   percent: number;
   etaSeconds: number | null;
+  phase: RenderPhase;
   inFlight: boolean;
   waitingForSd: boolean;
   cancelled: boolean;
@@ -24,6 +25,7 @@ export function activate(job: RenderJob, now = new Date()): ActiveJob {
     attempt: 0,
     percent: 0,
     etaSeconds: null,
+    phase: 'waiting',
     inFlight: false,
     waitingForSd: false,
     cancelled: false,

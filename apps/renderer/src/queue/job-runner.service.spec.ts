@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DEFAULT_GENERATION_SETTINGS, type RenderJob } from '#contracts';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RenderBackend, RenderedImage } from '../backends/render-backend.js';
+import type { RenderBackend, RenderedImage, SdProgress } from '../backends/render-backend.js';
 import { SdFailure } from '../backends/sd-failure.js';
 import type { RendererConfig } from '../config/renderer.config.js';
 import { SdHealth } from '../health/sd-health.service.js';
@@ -29,19 +29,13 @@ const image: RenderedImage = { image: 'iVBORw0KGgo=', mime: 'image/png', seed: 7
 
 /** A backend that answers each render with the next scripted outcome. */
 function scripted(outcomes: (RenderedImage | SdFailure | 'hang')[]) {
-  const calls = { renders: 0, interrupts: 0 };
+  const calls = { renders: 0 };
   const backend = {
     name: 'a1111',
     description: 'scripted',
-    reportsProgress: true,
-    async progress() {
-      return { percent: 50, etaSeconds: 1 };
-    },
-    async interrupt() {
-      calls.interrupts++;
-    },
     async health() {},
-    render(_job: RenderJob, signal: AbortSignal) {
+    render(_job: RenderJob, signal: AbortSignal, onProgress: (p: SdProgress) => void) {
+      onProgress({ percent: 50, etaSeconds: 1, phase: 'rendering' });
       const outcome = outcomes[calls.renders++];
       if (outcome === 'hang') {
         return new Promise<RenderedImage>((_, reject) =>
@@ -94,8 +88,6 @@ describe('JobRunner', () => {
     const { runner, store, calls } = scripted([timeout(), timeout(), timeout()]);
     await runner.run(activate(job), () => false);
     expect(calls.renders).toBe(3);
-    // Each abandoned request is interrupted so SD does not finish it for nobody.
-    expect(calls.interrupts).toBe(2);
     expect((await store.take({ waitMs: 0, max: 10 })).results[0]).toMatchObject({
       status: 'failed',
       attempts: 3,
@@ -103,8 +95,8 @@ describe('JobRunner', () => {
     });
   });
 
-  it('a cancelled job interrupts SD, stores nothing and takes back its start signal', async () => {
-    const { runner, store, calls } = scripted(['hang']);
+  it('a cancelled job aborts the backend call, stores nothing and takes back its start signal', async () => {
+    const { runner, store } = scripted(['hang']);
     const active = activate(job);
     const running = runner.run(active, () => false);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -112,7 +104,7 @@ describe('JobRunner', () => {
     expect(active.percent).toBe(50);
     runner.cancel(active);
     await running;
-    expect(calls.interrupts).toBe(1);
+    expect(active.abort.signal.aborted).toBe(true);
     expect(await store.take({ waitMs: 0, max: 10 })).toEqual({ started: [], results: [] });
   });
 });

@@ -6,7 +6,6 @@ import { SdFailure, asSdFailure } from '../backends/sd-failure.js';
 import { SdHealth } from '../health/sd-health.service.js';
 import { ResultStore } from '../results/result-store.service.js';
 import type { ActiveJob } from './active-job.js';
-import { pollProgress } from './progress-poller.js';
 import { decideRetry, type RetrySettings } from './retry-policy.js';
 import { sleep } from './sleep.js';
 
@@ -22,7 +21,7 @@ export class JobRunner {
 
   constructor(
     @Inject(RENDER_BACKEND) private readonly backend: RenderBackend,
-    @Inject(RENDERER_CONFIG) private readonly config: RendererConfig,
+    @Inject(RENDERER_CONFIG) config: RendererConfig,
     private readonly health: SdHealth,
     private readonly store: ResultStore,
   ) {
@@ -57,9 +56,9 @@ export class JobRunner {
 
       const decision = decideRetry(failure.kind, active.attempt, this.retrySettings);
       if (decision.action === 'wait-for-sd') {
-        // SD never saw this attempt: give it back and hold the whole queue until SD answers again.
+        // SD did no work for this attempt: give it back and hold the whole queue until SD answers us again.
         active.attempt--;
-        this.health.noteUnreachable(failure.message);
+        this.health.noteUnusable(failure);
         active.waitingForSd = true;
         try {
           await this.health.waitUntilReachable(active.abort.signal);
@@ -76,23 +75,19 @@ export class JobRunner {
       this.logger.warn(
         `Attempt ${active.attempt} of #${job.suggestionId} failed (${failure.message}); retrying in ${decision.delayMs} ms`,
       );
-      // A request we gave up on keeps SD busy (A1111 finishes it for nobody); stop it before sending the retry.
-      if (failure.kind === 'timeout') void this.interruptQuietly();
       await sleep(decision.delayMs, active.abort.signal);
     }
   }
 
-  /** Stops the job: its SD call is interrupted when in flight, and no result is kept. */
+  /** Stops the job (the backend stops it on SD when that is ours to do), and no result is kept. */
   cancel(active: ActiveJob): void {
     active.cancelled = true;
     this.store.forgetStarted(active.job.suggestionId);
-    if (active.inFlight) void this.interruptQuietly();
     active.abort.abort();
   }
 
-  /** Shutdown: interrupt SD briefly (it would otherwise finish an image for nobody), then abort. */
-  async stop(active: ActiveJob, interruptWaitMs: number): Promise<void> {
-    if (active.inFlight) await this.interruptQuietly(interruptWaitMs);
+  /** Shutdown: the backend stops our job on SD (it would otherwise finish an image for nobody). */
+  stop(active: ActiveJob): void {
     active.abort.abort();
   }
 
@@ -110,11 +105,12 @@ export class JobRunner {
     });
   }
 
-  /** One call to the backend, with the progress poller running while it is in flight. */
+  /** One call to the backend, which reports progress while it is in flight. */
   private async attempt(active: ActiveJob) {
     active.inFlight = true;
     active.percent = 0;
     active.etaSeconds = null;
+    active.phase = 'waiting';
     // The gateway hears of the start with the first attempt that goes to SD, not before.
     if (!active.announced) {
       active.announced = true;
@@ -123,26 +119,15 @@ export class JobRunner {
         startedAt: active.startedAt.toISOString(),
       });
     }
-    const stopPolling = this.backend.reportsProgress
-      ? pollProgress(this.backend, this.config.progressIntervalMs, (progress) => {
-          active.percent = progress.percent;
-          active.etaSeconds = progress.etaSeconds;
-        })
-      : undefined;
     try {
-      return await this.backend.render(active.job, active.abort.signal);
+      return await this.backend.render(active.job, active.abort.signal, (progress) => {
+        active.percent = progress.percent;
+        active.etaSeconds = progress.etaSeconds;
+        active.phase = progress.phase;
+      });
     } finally {
       active.inFlight = false;
-      stopPolling?.();
     }
-  }
-
-  private async interruptQuietly(waitMs?: number): Promise<void> {
-    const interrupt = this.backend.interrupt().catch((error: unknown) => {
-      this.logger.warn(`Could not interrupt Stable Diffusion: ${(error as Error).message}`);
-    });
-    if (waitMs === undefined) return interrupt;
-    await Promise.race([interrupt, sleep(waitMs)]);
   }
 }
 

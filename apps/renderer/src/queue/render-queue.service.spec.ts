@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DEFAULT_GENERATION_SETTINGS, type RenderJob } from '#contracts';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RendererConfig } from '../config/renderer.config.js';
-import type { RenderBackend, RenderedImage, SdProgress } from '../backends/render-backend.js';
+import type { RenderBackend, RenderedImage, SdCatalog, SdProgress } from '../backends/render-backend.js';
 import { SdFailure } from '../backends/sd-failure.js';
 import { SdHealth } from '../health/sd-health.service.js';
 import { ResultStore } from '../results/result-store.service.js';
@@ -20,16 +20,15 @@ interface PendingRender {
 class ManualBackend implements RenderBackend {
   readonly name = 'a1111' as const;
   readonly description = 'manual test backend';
-  reportsProgress = false;
   readonly renders: PendingRender[] = [];
   inFlight = 0;
   maxInFlight = 0;
-  interrupts = 0;
   healthy = true;
   healthCalls = 0;
   progressReply: SdProgress | null = null;
 
-  render(job: RenderJob, signal: AbortSignal): Promise<RenderedImage> {
+  render(job: RenderJob, signal: AbortSignal, onProgress: (p: SdProgress) => void): Promise<RenderedImage> {
+    if (this.progressReply) onProgress(this.progressReply);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     return new Promise<RenderedImage>((resolve, reject) => {
@@ -50,22 +49,14 @@ class ManualBackend implements RenderBackend {
     });
   }
 
-  async progress(): Promise<SdProgress | null> {
-    return this.progressReply;
-  }
-
-  async interrupt(): Promise<void> {
-    this.interrupts++;
-  }
-
   async health(): Promise<void> {
     this.healthCalls++;
     if (!this.healthy)
       throw new SdFailure('unreachable', 'Stable Diffusion is unreachable (connection refused)');
   }
 
-  async catalog(): Promise<{ models: string[]; samplers: string[] }> {
-    return { models: [], samplers: [] };
+  async catalog(): Promise<SdCatalog> {
+    return { models: [], samplers: [], schedulers: [] };
   }
 
   renderedIds(): number[] {
@@ -79,6 +70,11 @@ const config: RendererConfig = {
   token: 'test-token-0123456789',
   maxFrameBytes: 1024 * 1024,
   sdUrl: 'http://sd.invalid',
+  sdBackend: 'a1111',
+  sdFlavour: 'auto',
+  sdShared: false,
+  sdModelMismatch: 'fail',
+  comfyWorkflows: { txt2img: null, img2img: null },
   sdAuth: null,
   sdConnectTimeoutMs: 100,
   sdReadTimeoutMs: 1000,
@@ -188,12 +184,11 @@ describe('RenderQueue with JobRunner, SdHealth and ResultStore', () => {
     expect(results.map((r) => r.suggestionId)).toEqual([1, 3]);
   });
 
-  it('interrupts SD and drops the result when the job rendering now is cancelled', async () => {
+  it('aborts the backend call (which stops it on SD) and drops the result when the job rendering now is cancelled', async () => {
     setUp();
     queue.enqueue([job(1), job(2)]);
     await waitFor(() => backend.renders.length === 1, 'first render');
     expect(queue.cancel(1)).toEqual({ cancelled: true });
-    expect(backend.interrupts).toBe(1);
     expect(backend.renders[0]!.signal.aborted).toBe(true);
     await waitFor(() => backend.renders.length === 2, 'next job starts');
     backend.renders[1]!.resolve();
@@ -306,7 +301,7 @@ describe('RenderQueue with JobRunner, SdHealth and ResultStore', () => {
     expect(queue.status().sdError).toBeNull();
   });
 
-  it('fails a job after the last attempt, says why, and interrupts SD after a read timeout', async () => {
+  it('fails a job after the last attempt of timeouts and says why', async () => {
     setUp({ renderMaxAttempts: 2 });
     queue.enqueue([job(1), job(2)]);
     await waitFor(() => backend.renders.length === 1, 'first attempt');
@@ -314,7 +309,6 @@ describe('RenderQueue with JobRunner, SdHealth and ResultStore', () => {
       new SdFailure('timeout', 'Stable Diffusion did not answer within 1 s (read timeout)'),
     );
     await waitFor(() => backend.renders.length === 2, 'second attempt');
-    expect(backend.interrupts).toBe(1);
     backend.renders[1]!.reject(
       new SdFailure('timeout', 'Stable Diffusion did not answer within 1 s (read timeout)'),
     );
@@ -362,10 +356,9 @@ describe('RenderQueue with JobRunner, SdHealth and ResultStore', () => {
     expect(results[0]).toMatchObject({ status: 'rendered', suggestionId: 1 });
   });
 
-  it('reports progress and a clamped ETA while SD renders', async () => {
+  it('reports the progress, ETA and phase the backend gives while SD renders', async () => {
     setUp();
-    backend.reportsProgress = true;
-    backend.progressReply = { percent: 42, etaSeconds: 3.5 };
+    backend.progressReply = { percent: 42, etaSeconds: 3.5, phase: 'rendering' };
     queue.enqueue([job(1)]);
     await waitFor(() => queue.status().current?.percent === 42, 'progress');
     expect(queue.status().current).toMatchObject({
@@ -373,7 +366,29 @@ describe('RenderQueue with JobRunner, SdHealth and ResultStore', () => {
       attempt: 1,
       percent: 42,
       etaSeconds: 3.5,
+      phase: 'rendering',
     });
+  });
+
+  it('holds the queue with the plain reason on a set-up problem, without spending attempts', async () => {
+    setUp({ renderMaxAttempts: 1 });
+    backend.healthy = false;
+    queue.enqueue([job(1)]);
+    await waitFor(() => backend.renders.length === 1, 'first attempt');
+    backend.renders[0]!.reject(
+      new SdFailure('setup', 'Stable Diffusion refused our credentials: check SD_AUTH', 401),
+    );
+    await waitFor(() => queue.status().waitingForSd, 'waitingForSd');
+    expect(queue.status()).toMatchObject({
+      waitingForSd: true,
+      pauseReason: 'Stable Diffusion refused our credentials: check SD_AUTH',
+      queuedIds: [1],
+    });
+    backend.healthy = true;
+    await waitFor(() => backend.renders.length === 2, 'retry once SD accepts us');
+    expect(queue.status()).toMatchObject({ waitingForSd: false, pauseReason: null });
+    backend.renders[1]!.resolve();
+    await waitFor(() => queue.status().unacknowledgedResults > 0, 'a result');
   });
 
   it('signals a start before the result, even for a job that finishes at once, until acknowledged', async () => {

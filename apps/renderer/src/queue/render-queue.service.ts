@@ -21,8 +21,6 @@ import { JobRunner } from './job-runner.service.js';
 
 /** The status reply lists at most this many queued ids (the contract's bound). */
 const STATUS_MAX_IDS = 1000;
-/** Interrupting SD on shutdown must not hold the process up for long. */
-const SHUTDOWN_INTERRUPT_WAIT_MS = 2_000;
 /** The admin changes settings a handful of times per party; the bound only guards against a misbehaving client. */
 const SETTINGS_POOL_MAX = 64;
 
@@ -67,7 +65,7 @@ export class RenderQueue implements OnApplicationBootstrap, BeforeApplicationShu
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
     this.store.close();
-    if (this.active) await this.runner.stop(this.active, SHUTDOWN_INTERRUPT_WAIT_MS);
+    if (this.active) this.runner.stop(this.active);
     await this.draining;
   }
 
@@ -95,7 +93,7 @@ export class RenderQueue implements OnApplicationBootstrap, BeforeApplicationShu
     }
     const active = this.active;
     if (active && active.job.suggestionId === suggestionId && !active.cancelled) {
-      const how = active.inFlight ? 'rendering (interrupted)' : 'waiting';
+      const how = active.inFlight ? 'on Stable Diffusion' : 'waiting';
       this.runner.cancel(active);
       this.logger.log(`Cancelled #${suggestionId} while ${how}`);
       return { cancelled: true };
@@ -134,6 +132,7 @@ export class RenderQueue implements OnApplicationBootstrap, BeforeApplicationShu
             attempt: Math.max(1, active.attempt),
             percent: active.percent,
             etaSeconds: active.etaSeconds,
+            phase: active.phase,
           }
         : null;
     const sd = this.health.state;
@@ -142,6 +141,7 @@ export class RenderQueue implements OnApplicationBootstrap, BeforeApplicationShu
       backendDescription: this.backend.description,
       sdReachable: sd.reachable,
       sdError: sd.error,
+      pauseReason: waiting ? sd.pauseReason : null,
       paused: this.paused,
       waitingForSd: waiting,
       queueLength: this.queued.size + (waiting ? 1 : 0),
@@ -158,7 +158,14 @@ export class RenderQueue implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   private pooledSettings(settings: GenerationSettings): GenerationSettings {
-    const key = `${settings.steps}\u0000${settings.cfgScale}\u0000${settings.sampler}\u0000${settings.model}\u0000${settings.negativePrompt}`;
+    const key = [
+      settings.steps,
+      settings.cfgScale,
+      settings.sampler,
+      settings.scheduler,
+      settings.model,
+      settings.negativePrompt,
+    ].join('\u0000');
     const pooled = this.settingsPool.get(key);
     if (pooled) return pooled;
     if (this.settingsPool.size >= SETTINGS_POOL_MAX) this.settingsPool.clear();

@@ -19,10 +19,13 @@ describe('decideRetry', () => {
     expect(decideRetry(kind, 1, settings)).toEqual({ action: 'fail' });
   });
 
-  it('waits for SD when it is unreachable, whatever the attempt count', () => {
-    expect(decideRetry('unreachable', 1, settings)).toEqual({ action: 'wait-for-sd' });
-    expect(decideRetry('unreachable', 50, settings)).toEqual({ action: 'wait-for-sd' });
-  });
+  it.each(['unreachable', 'setup'] as const)(
+    'waits for SD when it is %s, whatever the attempt count',
+    (kind) => {
+      expect(decideRetry(kind, 1, settings)).toEqual({ action: 'wait-for-sd' });
+      expect(decideRetry(kind, 50, settings)).toEqual({ action: 'wait-for-sd' });
+    },
+  );
 
   it('fails after one attempt when only one is allowed', () => {
     expect(decideRetry('server', 1, { maxAttempts: 1, baseMs: 10 })).toEqual({ action: 'fail' });

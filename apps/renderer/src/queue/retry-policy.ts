@@ -22,6 +22,8 @@ export type RetryDecision =
  * - unreachable → wait for SD, without counting the attempt. SD did no work, so nothing about this job is
  *   suspect; if refused connections counted, a five-minute SD restart would fail every job it touched. The queue
  *   pauses itself and probes SD, and the same job goes first once SD answers.
+ * - setup (401/403, API not enabled) → wait as for unreachable, with the reason on the host's panel: every job
+ *   would fail the same way until the host fixes SD's flags or SD_AUTH, so failing them all helps nobody.
  * - timeout / reset / server (5xx) → retry with exponential backoff until maxAttempts: SD received the job and
  *   something went wrong doing it, which may be transient (OOM after a big image, a restart mid-job) or may be the
  *   job itself, so the attempt counts and the job eventually fails visibly instead of blocking the queue.
@@ -33,6 +35,7 @@ export type RetryDecision =
 export function decideRetry(kind: SdFailureKind, attempt: number, settings: RetrySettings): RetryDecision {
   switch (kind) {
     case 'unreachable':
+    case 'setup':
       return { action: 'wait-for-sd' };
     case 'timeout':
     case 'reset':

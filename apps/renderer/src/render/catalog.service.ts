@@ -12,6 +12,7 @@ export class CatalogService {
       return {
         models: [],
         samplers: [],
+        schedulers: [],
         unavailable: 'Stable Diffusion is not connected (preview backend).',
       };
     }
@@ -22,6 +23,7 @@ export class CatalogService {
       return {
         models: [],
         samplers: [],
+        schedulers: [],
         unavailable: `Stable Diffusion did not answer: ${reason}`.slice(0, 500),
       };
     }

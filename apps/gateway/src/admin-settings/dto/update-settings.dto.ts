@@ -9,6 +9,7 @@ export const STEPS_RANGE = { min: 1, max: 150 } as const;
 export const CFG_RANGE = { min: 1, max: 30 } as const;
 export const PENDING_RANGE = { min: 1, max: 1000 } as const;
 export const SAMPLER_MAX_LENGTH = 100;
+export const SCHEDULER_MAX_LENGTH = 100;
 export const NEGATIVE_PROMPT_MAX_LENGTH = 2000;
 export const MODEL_MAX_LENGTH = 500;
 
@@ -22,6 +23,7 @@ export const SETTINGS_FIELD_LABELS = {
   steps: 'Steps',
   cfgScale: 'CFG scale',
   sampler: 'Sampler',
+  scheduler: 'Scheduler',
   negativePrompt: 'Negative prompt',
   model: 'Model',
 } as const;
@@ -152,6 +154,7 @@ export const UpdateSettingsSchema = z.object({
   steps: numberIn(SETTINGS_FIELD_LABELS.steps, STEPS_RANGE, true).optional(),
   cfgScale: numberIn(SETTINGS_FIELD_LABELS.cfgScale, CFG_RANGE, false).optional(),
   sampler: textField(SETTINGS_FIELD_LABELS.sampler, { min: 1, max: SAMPLER_MAX_LENGTH }).optional(),
+  scheduler: textField(SETTINGS_FIELD_LABELS.scheduler, { min: 0, max: SCHEDULER_MAX_LENGTH }).optional(),
   negativePrompt: textField(SETTINGS_FIELD_LABELS.negativePrompt, {
     min: 0,
     max: NEGATIVE_PROMPT_MAX_LENGTH,

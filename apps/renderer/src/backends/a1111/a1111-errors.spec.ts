@@ -59,7 +59,9 @@ describe('describeSdHttpError', () => {
   });
 
   it('points at the likely cause of 401 and 404', () => {
-    expect(describeSdHttpError(401, { detail: 'Incorrect username or password' })).toContain('check SD_AUTH');
+    expect(describeSdHttpError(401, { detail: 'Incorrect username or password' })).toBe(
+      'Stable Diffusion refused our credentials: check SD_AUTH (401 Incorrect username or password)',
+    );
     expect(describeSdHttpError(404, { detail: 'Not Found' })).toContain('--api');
   });
 
@@ -80,7 +82,27 @@ describe('toSdFailure', () => {
     });
     expect(toSdFailure(httpError(503, 'busy'), context).kind).toBe('server');
     expect(toSdFailure(httpError(422, { detail: [] }), context).kind).toBe('rejected');
-    expect(toSdFailure(httpError(401, { detail: 'Not authenticated' }), context).kind).toBe('rejected');
+    expect(
+      toSdFailure(httpError(404, { error: 'HTTPException', detail: 'Sampler not found' }), context).kind,
+    ).toBe('rejected');
+  });
+
+  it('holds the queue on set-up problems: refused credentials, API off', () => {
+    expect(toSdFailure(httpError(401, { detail: 'Not authenticated' }), context).kind).toBe('setup');
+    expect(toSdFailure(httpError(403, { detail: 'Forbidden' }), context).kind).toBe('setup');
+    const apiOff = toSdFailure(httpError(404, { detail: 'Not Found' }), context);
+    expect(apiOff).toMatchObject({ kind: 'setup', httpStatus: 404 });
+    expect(apiOff.message).toContain('its API is off: start it with --api');
+  });
+
+  it('does not retry an init image SD cannot decode', () => {
+    const bad = httpError(500, {
+      error: 'HTTPException',
+      detail: 'Invalid encoded image',
+      body: '',
+      errors: '',
+    });
+    expect(toSdFailure(bad, context)).toMatchObject({ kind: 'rejected', httpStatus: 500 });
   });
 
   it('treats refused and timed-out connections as unreachable', () => {

@@ -29,11 +29,7 @@ export function toSdFailure(error: unknown, context: ErrorContext): SdFailure {
   if (error instanceof SdFailure) return error;
   if (isAxiosError(error) && error.response) {
     const { status, data } = error.response;
-    return new SdFailure(
-      status >= 500 || status === 429 ? 'server' : 'rejected',
-      describeSdHttpError(status, data),
-      status,
-    );
+    return new SdFailure(classifyHttpStatus(status, data), describeSdHttpError(status, data), status);
   }
   const err = error as { code?: string; name?: string; message?: string; cause?: { code?: string } };
   const code = err.code ?? err.cause?.code ?? '';
@@ -75,6 +71,31 @@ export function toSdFailure(error: unknown, context: ErrorContext): SdFailure {
 }
 
 /**
+ * 401/403 and a missing /sdapi route are the server's set-up, not the job: the queue waits for the host to fix
+ * them. "Invalid encoded image" is a 500 that the same request would get again.
+ */
+function classifyHttpStatus(status: number, rawBody: unknown): SdFailure['kind'] {
+  if (status === 401 || status === 403) return 'setup';
+  const body = parseBody(rawBody);
+  const detail = isRecord(body) ? body['detail'] : undefined;
+  if (status === 404 && detail === 'Not Found') return 'setup';
+  if (detail === 'Invalid encoded image') return 'rejected';
+  return status >= 500 || status === 429 ? 'server' : 'rejected';
+}
+
+/**
+ * Whether a failed request died on a kept-alive socket that the server had already closed while idle (a
+ * reset before any answer). The server never saw that request, so it is sent again on a fresh connection
+ * without costing an attempt. Needs the native ClientRequest (axios with maxRedirects 0) for `reusedSocket`.
+ */
+export function isReusedSocketReset(error: unknown): boolean {
+  if (!isAxiosError(error) || error.response) return false;
+  const request = error.request as { reusedSocket?: boolean } | undefined;
+  const code = error.code ?? (error.cause as { code?: string } | undefined)?.code ?? '';
+  return request?.reusedSocket === true && (RESET_CODES.has(code) || /socket hang up/i.test(error.message));
+}
+
+/**
  * Summarises an A1111 error answer for the admin. Three body shapes exist (branch on the status first):
  * FastAPI 422 `{detail: [{loc, msg, type}]}`, route errors `{detail: "Not Found"}`, and anything raised inside A1111
  * `{error, detail, body, errors}`; a proxy in front of SD may answer with HTML.
@@ -95,10 +116,10 @@ export function describeSdHttpError(status: number, rawBody: unknown): string {
     if (errorClass === 'OutOfMemoryError' || /out of memory/i.test(`${errorClass} ${text}`)) {
       return truncate(`Stable Diffusion ran out of memory (${text || errorClass}); try a smaller size`);
     }
-    if (status === 401)
-      return truncate(`Stable Diffusion refused our credentials (401 ${text}): check SD_AUTH`);
+    if (status === 401 || status === 403)
+      return truncate(`Stable Diffusion refused our credentials: check SD_AUTH (${status} ${text})`);
     if (status === 404 && detailText === 'Not Found') {
-      return `Stable Diffusion has no such API route (404 Not Found): is the web UI started with --api?`;
+      return 'Stable Diffusion answers, but its API is off: start it with --api (404 Not Found on /sdapi)';
     }
     if (text) {
       const label = errorClass && errorClass !== text ? `${errorClass}: ` : '';

@@ -1,6 +1,7 @@
 import type { RenderJob } from '#contracts';
 import { sniffBase64ImageMime } from '../image-sniff.js';
 import type { RenderedImage } from '../render-backend.js';
+import type { A1111Choices } from './a1111-choices.js';
 import { SdFailure } from '../sd-failure.js';
 
 /** How far img2img may move away from the init image: enough to restyle it, not enough to lose it. */
@@ -11,18 +12,27 @@ export interface A1111Request {
   body: Record<string, unknown>;
 }
 
+export interface A1111RequestOptions {
+  choices: Pick<A1111Choices, 'sampler' | 'scheduler' | 'checkpoint'>;
+  /** Our own task id (`force_task_id`): the web UI's task tracker then tells our job from anyone else's. */
+  taskId: string;
+  /** Put the server's model back after the job (SD_SHARED): other users must not find ours loaded. */
+  restoreModel: boolean;
+}
+
 /**
  * The A1111 request for a job, with every generation field explicit: the API's own defaults (50 steps, Euler)
- * differ from the web UI's, so nothing is left to them.
+ * differ from the web UI's, and `denoising_strength` differs between A1111, Forge and SD.Next.
  */
-export function buildA1111Request(job: RenderJob): A1111Request {
+export function buildA1111Request(job: RenderJob, options: A1111RequestOptions): A1111Request {
   const { settings } = job;
+  const { choices } = options;
   const body: Record<string, unknown> = {
     prompt: job.prompt,
     negative_prompt: settings.negativePrompt,
     steps: settings.steps,
     cfg_scale: settings.cfgScale,
-    sampler_name: settings.sampler,
+    sampler_name: choices.sampler,
     width: job.width,
     height: job.height,
     seed: -1,
@@ -31,11 +41,14 @@ export function buildA1111Request(job: RenderJob): A1111Request {
     send_images: true,
     // Nothing written on the GPU machine and, with one image, no grid prepended to the answer.
     save_images: false,
+    force_task_id: options.taskId,
   };
-  if (settings.model) {
-    body['override_settings'] = { sd_model_checkpoint: settings.model };
-    // Restoring the previous checkpoint after every job would reload a model (seconds to minutes) per image.
-    body['override_settings_restore_afterwards'] = false;
+  if (choices.scheduler !== null) body['scheduler'] = choices.scheduler;
+  if (choices.checkpoint) {
+    body['override_settings'] = { sd_model_checkpoint: choices.checkpoint.title };
+    // Restoring the previous checkpoint after every job reloads a model (seconds to minutes) per image: only
+    // worth it when other people use the server.
+    body['override_settings_restore_afterwards'] = options.restoreModel;
   }
   if (job.initImage !== undefined) {
     body['init_images'] = [job.initImage];
@@ -101,20 +114,47 @@ function stripDataUrlPrefix(value: string): string {
   return comma === -1 ? value : value.slice(comma + 1);
 }
 
-/** Reads GET /sdapi/v1/progress. Null when SD is idle (job_count 0), since there is then nothing to show. */
-export function parseA1111Progress(data: unknown): { percent: number; etaSeconds: number | null } | null {
-  if (typeof data !== 'object' || data === null) return null;
-  const {
-    progress,
-    eta_relative: eta,
-    state,
-  } = data as { progress?: unknown; eta_relative?: unknown; state?: { job_count?: unknown } };
-  if (state && state.job_count === 0) return null;
-  if (typeof progress !== 'number' || !Number.isFinite(progress)) return null;
-  const percent = Math.min(100, Math.max(0, progress * 100));
-  const etaSeconds = typeof eta === 'number' && Number.isFinite(eta) && eta >= 0 ? eta : null;
-  return {
-    percent: Math.round(percent * 10) / 10,
-    etaSeconds: etaSeconds === null ? null : Math.round(etaSeconds * 10) / 10,
-  };
+/** Our task as the web UI's tracker (POST /internal/progress) sees it. */
+export interface TaskProgress {
+  /** active: running now; queued: waiting for the queue lock; completed: done; unknown: not (yet) seen. */
+  state: 'active' | 'queued' | 'completed' | 'unknown';
+  /** 0..1 while active; 0 while the model loads (job_count −1 counts as no progress there). */
+  fraction: number | null;
+}
+
+export function parseTaskProgress(data: unknown): TaskProgress {
+  const record = isRecord(data) ? data : {};
+  const fraction =
+    typeof record['progress'] === 'number' && Number.isFinite(record['progress']) ? record['progress'] : null;
+  if (record['active'] === true)
+    return { state: 'active', fraction: fraction === null ? 0 : clamp01(fraction) };
+  if (record['queued'] === true) return { state: 'queued', fraction: null };
+  if (record['completed'] === true) return { state: 'completed', fraction: 1 };
+  return { state: 'unknown', fraction: null };
+}
+
+/** Whatever job holds the server's lock, as GET /sdapi/v1/progress reports it. */
+export interface ServerProgress {
+  busy: boolean;
+  /** 0..1 of the running job without A1111's 0.01 floor; null while it loads (no step yet). */
+  fraction: number | null;
+}
+
+export function parseServerProgress(data: unknown): ServerProgress {
+  const state = isRecord(data) && isRecord(data['state']) ? data['state'] : {};
+  const num = (key: string) => (typeof state[key] === 'number' ? (state[key] as number) : 0);
+  const jobCount = num('job_count');
+  if (jobCount === 0) return { busy: false, fraction: null };
+  const [jobNo, step, steps] = [num('job_no'), num('sampling_step'), num('sampling_steps')];
+  if (jobCount < 0 || (jobNo === 0 && step === 0)) return { busy: true, fraction: null };
+  const fraction = (jobNo + (steps > 0 ? step / steps : 0)) / jobCount;
+  return { busy: true, fraction: clamp01(fraction) };
+}
+
+function clamp01(value: number): number {
+  return Math.min(1, Math.max(0, value));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import type { RenderJob } from '#contracts';
-import type { RenderBackend, RenderedImage } from '../render-backend.js';
+import type { RenderBackend, RenderedImage, SdCatalog } from '../render-backend.js';
 import { drawPlaceholderPng } from './placeholder-image.js';
 
 export const PREVIEW_BACKEND_DESCRIPTION = 'Stable Diffusion not connected: preview backend';
@@ -9,11 +8,9 @@ export const PREVIEW_BACKEND_DESCRIPTION = 'Stable Diffusion not connected: prev
  * Draws a labelled placeholder locally, so the whole party flow works on a laptop without a GPU. It never
  * pretends to be Stable Diffusion: the image says PREVIEW and the info says what it is.
  */
-@Injectable()
 export class PreviewBackend implements RenderBackend {
   readonly name = 'preview' as const;
   readonly description = PREVIEW_BACKEND_DESCRIPTION;
-  readonly reportsProgress = false;
 
   async render(job: RenderJob): Promise<RenderedImage> {
     const png = drawPlaceholderPng({
@@ -40,15 +37,9 @@ export class PreviewBackend implements RenderBackend {
     };
   }
 
-  async progress(): Promise<null> {
-    return null;
-  }
-
-  async interrupt(): Promise<void> {}
-
   async health(): Promise<void> {}
 
-  async catalog(): Promise<{ models: string[]; samplers: string[] }> {
-    return { models: [], samplers: [] };
+  async catalog(): Promise<SdCatalog> {
+    return { models: [], samplers: [], schedulers: [] };
   }
 }
