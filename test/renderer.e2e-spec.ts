@@ -379,6 +379,7 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
       attempts: 1,
       backend: 'a1111',
       finishedAt: expect.any(String),
+      worker: 0,
     });
     expect(generationRequests(fake, rejected.prompt)).toHaveLength(1);
     expect((await resultFor(client, next.suggestionId)).status).toBe('rendered');

@@ -107,6 +107,7 @@ export class FakeRendererClient {
       queuedIds: [],
       current: null,
       unacknowledgedResults: this.results.size,
+      workers: [],
     };
   }
 }

@@ -44,3 +44,6 @@ export const PAGING_LIMITS = { maxPage: 100_000, maxPageSize: 200 } as const;
 
 /** Why a failed render says so: reasons are shown to the host and capped. */
 export const REASON_MAX_LENGTH = 2000;
+
+/** Stable Diffusion servers (workers) one renderer drives, each one job at a time. */
+export const WORKER_LIMITS = { maxPerRenderer: 32 } as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { GENERATION_LIMITS, PROMPT_LIMITS, REASON_MAX_LENGTH, SIZE_LIMITS } from './limits.js';
+import { GENERATION_LIMITS, PROMPT_LIMITS, REASON_MAX_LENGTH, SIZE_LIMITS, WORKER_LIMITS } from './limits.js';
 
 /**
  * The gateway ↔ renderer protocol. Both sides parse every message with these schemas, so a forged or
@@ -25,6 +25,12 @@ export const RENDERER_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 const size = z.number().int().min(SIZE_LIMITS.min).max(SIZE_LIMITS.max).multipleOf(SIZE_LIMITS.step);
 const suggestionId = z.number().int().positive();
+/** A renderer's SD servers (workers) are numbered from 0 in the order SD_URL lists them. */
+const workerIndex = z
+  .number()
+  .int()
+  .min(0)
+  .max(WORKER_LIMITS.maxPerRenderer - 1);
 
 export const GenerationSettingsSchema = z.object({
   steps: z.number().int().min(GENERATION_LIMITS.steps.min).max(GENERATION_LIMITS.steps.max),
@@ -62,7 +68,11 @@ export const RenderJobSchema = z.object({
 });
 export type RenderJob = z.infer<typeof RenderJobSchema>;
 
-export const EnqueueRequestSchema = z.object({ jobs: z.array(RenderJobSchema).min(1).max(1000) });
+export const EnqueueRequestSchema = z.object({
+  jobs: z.array(RenderJobSchema).min(1).max(1000),
+  /** The worker (SD server) that is to render them; left out, the renderer picks the least busy one. */
+  worker: workerIndex.optional(),
+});
 export type EnqueueRequest = z.infer<typeof EnqueueRequestSchema>;
 export const EnqueueReplySchema = z.object({
   /** Ids now known to the renderer (newly queued, already queued, rendering or holding a result). */
@@ -91,6 +101,8 @@ const backend = z.enum(BACKEND_NAMES);
 export const RenderStartedSchema = z.object({
   suggestionId,
   startedAt: z.string(),
+  /** The worker that started it (absent from renderers older than several SD servers). */
+  worker: workerIndex.optional(),
 });
 export type RenderStarted = z.infer<typeof RenderStartedSchema>;
 
@@ -107,6 +119,7 @@ export const RenderResultSchema = z.discriminatedUnion('status', [
     backend,
     startedAt: z.string(),
     finishedAt: z.string(),
+    worker: workerIndex.optional(),
   }),
   z.object({
     status: z.literal('failed'),
@@ -115,6 +128,7 @@ export const RenderResultSchema = z.discriminatedUnion('status', [
     attempts: z.number().int().min(1),
     backend,
     finishedAt: z.string(),
+    worker: workerIndex.optional(),
   }),
 ]);
 export type RenderResult = z.infer<typeof RenderResultSchema>;
@@ -152,6 +166,43 @@ export type AckReply = z.infer<typeof AckReplySchema>;
 export const EmptyRequestSchema = z.object({}).strict();
 export type EmptyRequest = z.infer<typeof EmptyRequestSchema>;
 
+const currentJob = z
+  .object({
+    suggestionId,
+    startedAt: z.string(),
+    attempt: z.number().int().min(1),
+    percent: z.number().min(0).max(100),
+    etaSeconds: z.number().min(0).nullable(),
+    /**
+     * waiting: sent, but SD is busy with other work (another client's, or the model loading for someone
+     * else); starting: SD took our job and loads what it needs; rendering: sampling steps run.
+     */
+    phase: z.enum(RENDER_PHASES).default('rendering'),
+  })
+  .nullable();
+
+/** One SD server of a renderer: its own queue, health, pause and progress. */
+export const WorkerStatusSchema = z.object({
+  index: workerIndex,
+  backend,
+  /** Human-readable, e.g. "AUTOMATIC1111 at http://127.0.0.1:7860". */
+  backendDescription: z.string(),
+  sdReachable: z.boolean(),
+  sdError: z.string().nullable(),
+  paused: z.boolean(),
+  /** Paused automatically because SD is unreachable or refuses us; resumes by itself. */
+  waitingForSd: z.boolean(),
+  pauseReason: z.string().max(500).nullable(),
+  queueLength: z.number().int().min(0),
+  queuedIds: z.array(suggestionId).max(1000),
+  current: currentJob,
+});
+export type WorkerStatus = z.infer<typeof WorkerStatusSchema>;
+
+/**
+ * The renderer as a whole. The top-level fields describe its first worker's backend and the sum of its
+ * queues (what a renderer with one SD server has always said); `workers` has each SD server's own.
+ */
 export const RendererStatusSchema = z.object({
   backend,
   /** Human-readable, e.g. "Stable Diffusion not connected (preview backend)". */
@@ -168,24 +219,16 @@ export const RendererStatusSchema = z.object({
   pauseReason: z.string().max(500).nullable().default(null),
   queueLength: z.number().int().min(0),
   queuedIds: z.array(suggestionId).max(1000),
-  current: z
-    .object({
-      suggestionId,
-      startedAt: z.string(),
-      attempt: z.number().int().min(1),
-      percent: z.number().min(0).max(100),
-      etaSeconds: z.number().min(0).nullable(),
-      /**
-       * waiting: sent, but SD is busy with other work (another client's, or the model loading for someone
-       * else); starting: SD took our job and loads what it needs; rendering: sampling steps run.
-       */
-      phase: z.enum(RENDER_PHASES).default('rendering'),
-    })
-    .nullable(),
+  current: currentJob,
   unacknowledgedResults: z.number().int().min(0),
+  /** Each SD server; empty from renderers older than several SD servers (then the fields above are its one). */
+  workers: z.array(WorkerStatusSchema).max(WORKER_LIMITS.maxPerRenderer).default([]),
 });
 export type RendererStatus = z.infer<typeof RendererStatusSchema>;
 
+/** Pause or resume one worker, or (without `worker`) every worker of the renderer. */
+export const PauseRequestSchema = z.object({ worker: workerIndex.optional() }).strict();
+export type PauseRequest = z.infer<typeof PauseRequestSchema>;
 export const PauseReplySchema = z.object({ paused: z.boolean() });
 export type PauseReply = z.infer<typeof PauseReplySchema>;
 
@@ -208,8 +251,8 @@ export const RendererContract = {
   [RendererPattern.Status]: { request: EmptyRequestSchema, reply: RendererStatusSchema },
   [RendererPattern.Results]: { request: ResultsRequestSchema, reply: ResultsReplySchema },
   [RendererPattern.Ack]: { request: AckRequestSchema, reply: AckReplySchema },
-  [RendererPattern.Pause]: { request: EmptyRequestSchema, reply: PauseReplySchema },
-  [RendererPattern.Resume]: { request: EmptyRequestSchema, reply: PauseReplySchema },
+  [RendererPattern.Pause]: { request: PauseRequestSchema, reply: PauseReplySchema },
+  [RendererPattern.Resume]: { request: PauseRequestSchema, reply: PauseReplySchema },
   [RendererPattern.Catalog]: { request: EmptyRequestSchema, reply: CatalogReplySchema },
 } as const;
 export type RendererContract = typeof RendererContract;

@@ -1,38 +1,53 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { type RendererConfig, sdServerOf } from '../config/renderer.config.js';
+import { type RendererConfig, type SdWorkerConfig, sdServerOf } from '../config/renderer.config.js';
 import { A1111Backend } from './a1111/a1111.backend.js';
 import { ComfyUiBackend } from './comfyui/comfyui.backend.js';
 import { PreviewBackend } from './preview/preview.backend.js';
-import { RENDER_BACKEND, type RenderBackend } from './render-backend.js';
+import { RENDER_BACKEND, RENDER_BACKENDS, type RenderBackend } from './render-backend.js';
 
-/** One backend for the configured server; a self-contained object, so several can exist side by side later. */
-export function createBackend(config: RendererConfig): RenderBackend & { close?: () => void } {
-  switch (config.sdBackend) {
+type ClosableBackend = RenderBackend & { close?: () => void };
+
+/** One backend for one SD server (the first one's unless `worker` says which); a self-contained object. */
+export function createBackend(config: RendererConfig, worker?: SdWorkerConfig): ClosableBackend {
+  switch (worker?.backend ?? config.sdBackend) {
     case 'preview':
       return new PreviewBackend();
     case 'a1111':
-      return new A1111Backend(sdServerOf(config));
+      return new A1111Backend(sdServerOf(config, worker));
     case 'comfyui':
-      return new ComfyUiBackend(sdServerOf(config));
+      return new ComfyUiBackend(sdServerOf(config, worker));
   }
 }
 
-/** Provides RENDER_BACKEND from SD_BACKEND / SD_URL: AUTOMATIC1111 (and its forks), ComfyUI, or the local preview. */
+/** One backend per SD server in SD_URL / SD_BACKEND, in order. */
+export function createBackends(config: RendererConfig): ClosableBackend[] {
+  return config.workers.length > 0
+    ? config.workers.map((worker) => createBackend(config, worker))
+    : [createBackend(config)];
+}
+
+/**
+ * Provides RENDER_BACKENDS (one per SD server: AUTOMATIC1111 and its forks, ComfyUI, or the local preview)
+ * and RENDER_BACKEND, the first of them.
+ */
 @Module({})
 export class BackendsModule implements OnApplicationShutdown {
-  constructor(@Inject(RENDER_BACKEND) private readonly backend: RenderBackend & { close?: () => void }) {}
+  constructor(@Inject(RENDER_BACKENDS) private readonly backends: ClosableBackend[]) {}
 
   static forRoot(config: RendererConfig): DynamicModule {
     return {
       module: BackendsModule,
       global: true,
-      providers: [{ provide: RENDER_BACKEND, useFactory: () => createBackend(config) }],
-      exports: [RENDER_BACKEND],
+      providers: [
+        { provide: RENDER_BACKENDS, useFactory: () => createBackends(config) },
+        { provide: RENDER_BACKEND, useFactory: (all: RenderBackend[]) => all[0], inject: [RENDER_BACKENDS] },
+      ],
+      exports: [RENDER_BACKENDS, RENDER_BACKEND],
     };
   }
 
-  /** After the queue has stopped (beforeApplicationShutdown): drop the backend's connections. */
+  /** After the queues have stopped (beforeApplicationShutdown): drop the backends' connections. */
   onApplicationShutdown(): void {
-    this.backend.close?.();
+    for (const backend of this.backends) backend.close?.();
   }
 }

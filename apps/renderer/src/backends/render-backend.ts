@@ -1,7 +1,9 @@
 import type { BackendName, RenderJob, RenderPhase, RenderResult } from '#contracts';
 
-/** Injection token for the backend chosen from the configuration. */
+/** Injection token for the first SD server's backend. */
 export const RENDER_BACKEND = Symbol('RENDER_BACKEND');
+/** Injection token for every SD server's backend, in SD_URL order (one worker each). */
+export const RENDER_BACKENDS = Symbol('RENDER_BACKENDS');
 
 export type { BackendName };
 export type ImageMime = Extract<RenderResult, { status: 'rendered' }>['mime'];
@@ -29,7 +31,7 @@ export interface SdCatalog {
 
 /**
  * What the queue needs from one Stable Diffusion server. A backend instance is self-contained (its own URL,
- * connections, what it learnt about the server), so several can later run side by side. Every method that
+ * connections, what it learnt about the server), so several run side by side, one per worker. Every method that
  * talks to SD rejects with an SdFailure, so the retry policy sees one vocabulary whatever the backend.
  */
 export interface RenderBackend {

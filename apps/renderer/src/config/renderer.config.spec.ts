@@ -40,7 +40,65 @@ describe('parseRendererConfig', () => {
       renderRetryBaseMs: 1000,
       progressIntervalMs: 500,
       tls: null,
+      workers: [{ backend: 'preview', url: null, flavour: 'auto' }],
     });
+  });
+
+  it('reads several SD servers: one worker each, a single backend or flavour applying to all', () => {
+    const config = parseRendererConfig({
+      RENDERER_TOKEN: token,
+      SD_URL: 'http://127.0.0.1:7860/, http://127.0.0.1:7861',
+      SD_FLAVOUR: 'forge',
+    });
+    expect(config.workers).toEqual([
+      { backend: 'a1111', url: 'http://127.0.0.1:7860', flavour: 'forge' },
+      { backend: 'a1111', url: 'http://127.0.0.1:7861', flavour: 'forge' },
+    ]);
+    expect(config).toMatchObject({ sdUrl: 'http://127.0.0.1:7860', sdBackend: 'a1111', sdFlavour: 'forge' });
+    expect(
+      parseRendererConfig({
+        RENDERER_TOKEN: token,
+        SD_URL: 'http://gpu-a:7860,http://gpu-b:8188',
+        SD_BACKEND: 'a1111,comfyui',
+        SD_FLAVOUR: 'sdnext,auto',
+      }).workers,
+    ).toEqual([
+      { backend: 'a1111', url: 'http://gpu-a:7860', flavour: 'sdnext' },
+      { backend: 'comfyui', url: 'http://gpu-b:8188', flavour: 'auto' },
+    ]);
+    // Without SD_URL each backend has its default address; the preview backend takes none.
+    expect(parseRendererConfig({ RENDERER_TOKEN: token, SD_BACKEND: 'comfyui,a1111' }).workers).toEqual([
+      { backend: 'comfyui', url: 'http://127.0.0.1:8188', flavour: 'auto' },
+      { backend: 'a1111', url: 'http://127.0.0.1:7860', flavour: 'auto' },
+    ]);
+    expect(
+      parseRendererConfig({ RENDERER_TOKEN: token, SD_BACKEND: 'preview,preview' }).workers,
+    ).toHaveLength(2);
+  });
+
+  it('refuses lists that do not pair up, a server listed twice, and names the bad entry', () => {
+    expect(
+      problemsOf({
+        RENDERER_TOKEN: token,
+        SD_URL: 'http://a:1,http://b:2,http://c:3',
+        SD_BACKEND: 'a1111,comfyui',
+      }),
+    ).toEqual([
+      'SD_BACKEND lists 2 backends but SD_URL lists 3 servers: give one backend for all, or one per server',
+    ]);
+    expect(problemsOf({ RENDERER_TOKEN: token, SD_URL: 'http://a:1,http://a:1/' })).toEqual([
+      'SD_URL lists http://a:1 twice: each server does one job at a time, so list it once',
+    ]);
+    expect(problemsOf({ RENDERER_TOKEN: token, SD_URL: 'http://a:1,ftp://b' })).toEqual([
+      'SD_URL (entry 2) must be an http:// or https:// URL, e.g. http://127.0.0.1:7860',
+    ]);
+    expect(
+      problemsOf({
+        RENDERER_TOKEN: token,
+        SD_URL: 'http://a:1,http://b:2',
+        SD_FLAVOUR: 'a1111,forge,sdnext',
+      }),
+    ).toEqual(['SD_FLAVOUR lists 3 flavours for 2 servers: give one for all, or one per server']);
   });
 
   it('refuses a port that is not a number in one line naming the variable', () => {

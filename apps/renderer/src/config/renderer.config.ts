@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { RENDERER_MAX_FRAME_BYTES, readOrCreateSecretFile } from '#contracts';
+import { RENDERER_MAX_FRAME_BYTES, WORKER_LIMITS, readOrCreateSecretFile } from '#contracts';
 import { z } from 'zod';
 import { parseWorkflowText, type Workflow, type WorkflowKind } from '../backends/comfyui/comfy-workflow.js';
 
@@ -23,6 +23,14 @@ export type SdFlavourSetting = (typeof SD_FLAVOURS)[number];
 
 /** The default address of each kind of server when SD_BACKEND is given without SD_URL. */
 const DEFAULT_SD_URLS = { a1111: 'http://127.0.0.1:7860', comfyui: 'http://127.0.0.1:8188' } as const;
+
+/** One SD server the renderer drives: its own worker, one job at a time. */
+export interface SdWorkerConfig {
+  backend: SdBackendKind;
+  /** Null for the preview backend. */
+  url: string | null;
+  flavour: SdFlavourSetting;
+}
 
 export interface RendererConfig {
   host: string;
@@ -49,9 +57,14 @@ export interface RendererConfig {
   /** How often the current job's progress is read from SD while it renders. */
   progressIntervalMs: number;
   tls: RendererTlsConfig | null;
+  /**
+   * Every SD server from SD_URL / SD_BACKEND (/ SD_FLAVOUR), in order, at least one; the fields sdUrl,
+   * sdBackend and sdFlavour above repeat the first one's.
+   */
+  workers: SdWorkerConfig[];
 }
 
-/** Everything one backend instance needs about its SD server (several may exist side by side later). */
+/** Everything one backend instance needs about its SD server (several exist side by side). */
 export interface SdServerConfig {
   url: string;
   auth: SdCredentials | null;
@@ -65,11 +78,12 @@ export interface SdServerConfig {
   comfyWorkflows: Record<WorkflowKind, Workflow | null>;
 }
 
-export function sdServerOf(config: RendererConfig): SdServerConfig {
+/** The settings of one SD server: the first one's unless `worker` says which. */
+export function sdServerOf(config: RendererConfig, worker?: SdWorkerConfig): SdServerConfig {
   return {
-    url: config.sdUrl ?? '',
+    url: (worker ? worker.url : config.sdUrl) ?? '',
     auth: config.sdAuth,
-    flavour: config.sdFlavour,
+    flavour: worker ? worker.flavour : config.sdFlavour,
     shared: config.sdShared,
     modelMismatch: config.sdModelMismatch,
     connectTimeoutMs: config.sdConnectTimeoutMs,
@@ -106,6 +120,34 @@ const integer = (min: number, max: number, fallback: number) =>
 
 const optionalText = z.preprocess(blankToUndefined, z.string().optional());
 
+/** A comma-separated list (entries trimmed, each checked by `entry`); undefined when blank. */
+const list = <T extends z.ZodType>(entry: T, normalise: (text: string) => string = (text) => text) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value.trim() === ''
+          ? undefined
+          : value.split(',').map((part) => normalise(part.trim()))
+        : value,
+    z.array(entry).optional(),
+  );
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** `SD_URL` for a whole list, `SD_URL (entry 2)` for one entry of a longer list. */
+function problemPath(path: PropertyKey[], env: Env): string {
+  const [variable, entry] = path;
+  if (variable === undefined) return '(environment)';
+  const many = (env[String(variable)] ?? '').includes(',');
+  return typeof entry === 'number' && many ? `${String(variable)} (entry ${entry + 1})` : String(variable);
+}
+
 const EnvSchema = z.object({
   RENDERER_HOST: z.preprocess(blankToUndefined, z.string().default('127.0.0.1')),
   RENDERER_PORT: integer(0, 65_535, 4001),
@@ -118,19 +160,19 @@ const EnvSchema = z.object({
   ),
   RENDERER_TOKEN_FILE: z.preprocess(blankToUndefined, z.string().default('database/renderer.token')),
   RENDERER_MAX_FRAME_BYTES: integer(1024, 1024 * 1024 * 1024, RENDERER_MAX_FRAME_BYTES),
-  SD_URL: z.preprocess(
-    blankToUndefined,
-    z
-      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:7860' })
-      .optional(),
+  // Each a comma-separated list: one SD server per entry (one entry applies to every server).
+  SD_URL: list(
+    z.string().refine((value) => value === '' || isHttpUrl(value), {
+      error: 'must be an http:// or https:// URL, e.g. http://127.0.0.1:7860',
+    }),
   ),
-  SD_BACKEND: z.preprocess(
-    blankToUndefined,
-    z.enum(['a1111', 'comfyui', 'preview'], { error: 'must be a1111, comfyui or preview' }).optional(),
+  SD_BACKEND: list(
+    z.enum(['a1111', 'comfyui', 'preview'], { error: 'must be a1111, comfyui or preview' }),
+    (entry) => entry.toLowerCase(),
   ),
-  SD_FLAVOUR: z.preprocess(
-    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
-    z.enum(SD_FLAVOURS, { error: 'must be auto, a1111, forge or sdnext' }).default('auto'),
+  SD_FLAVOUR: list(
+    z.enum(SD_FLAVOURS, { error: 'must be auto, a1111, forge or sdnext' }),
+    (entry) => entry.toLowerCase() || 'auto',
   ),
   SD_SHARED: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
@@ -169,7 +211,7 @@ export function parseRendererConfig(env: Env): RendererConfig {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     throw new RendererConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'} ${issue.message}`),
+      parsed.error.issues.map((issue) => `${problemPath(issue.path, env)} ${issue.message}`),
     );
   }
   const e = parsed.data;
@@ -191,16 +233,20 @@ export function parseRendererConfig(env: Env): RendererConfig {
     );
   }
 
-  const sdBackend: SdBackendKind = e.SD_BACKEND ?? (e.SD_URL ? 'a1111' : 'preview');
-  const sdUrl = sdBackend === 'preview' ? null : (e.SD_URL ?? DEFAULT_SD_URLS[sdBackend]).replace(/\/+$/, '');
-  if (e.SD_AUTH && !sdUrl) problems.push('SD_AUTH is set but SD_URL is not: there is no server to log in to');
+  const workers = parseWorkers(e.SD_URL ?? [], e.SD_BACKEND ?? [], e.SD_FLAVOUR ?? ['auto'], problems);
+  const [first] = workers;
+  const sdBackend: SdBackendKind = first?.backend ?? 'preview';
+  const sdUrl = first?.url ?? null;
+  if (e.SD_AUTH && workers.every((worker) => worker.url === null)) {
+    problems.push('SD_AUTH is set but SD_URL is not: there is no server to log in to');
+  }
   const comfyWorkflows: Record<WorkflowKind, Workflow | null> = { txt2img: null, img2img: null };
   const workflowFiles = { txt2img: e.COMFY_WORKFLOW_TXT2IMG, img2img: e.COMFY_WORKFLOW_IMG2IMG };
   for (const kind of ['txt2img', 'img2img'] as const) {
     const path = workflowFiles[kind];
     if (!path) continue;
     const variable = `COMFY_WORKFLOW_${kind.toUpperCase()}`;
-    if (sdBackend !== 'comfyui') {
+    if (!workers.some((worker) => worker.backend === 'comfyui')) {
       problems.push(`${variable} is set but SD_BACKEND is not comfyui`);
       continue;
     }
@@ -243,7 +289,7 @@ export function parseRendererConfig(env: Env): RendererConfig {
     maxFrameBytes: e.RENDERER_MAX_FRAME_BYTES,
     sdUrl,
     sdBackend,
-    sdFlavour: e.SD_FLAVOUR,
+    sdFlavour: first?.flavour ?? 'auto',
     sdShared: ['on', 'true', '1', 'yes'].includes(e.SD_SHARED),
     sdModelMismatch: e.SD_MODEL_MISMATCH,
     comfyWorkflows,
@@ -254,7 +300,56 @@ export function parseRendererConfig(env: Env): RendererConfig {
     renderRetryBaseMs: e.RENDER_RETRY_BASE_MS,
     progressIntervalMs: e.RENDER_PROGRESS_INTERVAL_MS,
     tls,
+    workers,
   };
+}
+
+/**
+ * One worker per SD server. A list of one applies to every server; longer lists pair up entry by entry.
+ * Without SD_URL each backend gets its default address; the preview backend takes no URL.
+ */
+function parseWorkers(
+  urls: string[],
+  backends: SdBackendKind[],
+  flavours: SdFlavourSetting[],
+  problems: string[],
+): SdWorkerConfig[] {
+  const count = Math.max(urls.length, backends.length, 1);
+  if (urls.length > 1 && backends.length > 1 && urls.length !== backends.length) {
+    problems.push(
+      `SD_BACKEND lists ${backends.length} backends but SD_URL lists ${urls.length} servers: give one backend for all, or one per server`,
+    );
+    return [];
+  }
+  if (flavours.length > 1 && flavours.length !== count) {
+    problems.push(
+      `SD_FLAVOUR lists ${flavours.length} flavours for ${count} servers: give one for all, or one per server`,
+    );
+    return [];
+  }
+  if (count > WORKER_LIMITS.maxPerRenderer) {
+    problems.push(
+      `SD_URL lists ${count} servers; one renderer drives at most ${WORKER_LIMITS.maxPerRenderer}`,
+    );
+    return [];
+  }
+  const pick = <T>(values: T[], i: number): T | undefined => (values.length > 1 ? values[i] : values[0]);
+  const workers: SdWorkerConfig[] = [];
+  for (let i = 0; i < count; i++) {
+    const given = pick(urls, i) || undefined;
+    const backend = pick(backends, i) ?? (given ? 'a1111' : 'preview');
+    const url = backend === 'preview' ? null : (given ?? DEFAULT_SD_URLS[backend]).replace(/\/+$/, '');
+    workers.push({ backend, url, flavour: pick(flavours, i) ?? 'auto' });
+  }
+  const seen = new Set<string>();
+  for (const { url } of workers) {
+    if (url === null) continue;
+    if (seen.has(url)) {
+      problems.push(`SD_URL lists ${url} twice: each server does one job at a time, so list it once`);
+    }
+    seen.add(url);
+  }
+  return workers;
 }
 
 function readPemFile(variable: string, path: string, problems: string[]): string | undefined {

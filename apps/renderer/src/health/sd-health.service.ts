@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RENDER_BACKEND, type RenderBackend } from '../backends/render-backend.js';
+import { Logger } from '@nestjs/common';
+import type { RenderBackend } from '../backends/render-backend.js';
 import { asSdFailure, type SdFailure } from '../backends/sd-failure.js';
-import { RENDERER_CONFIG, type RendererConfig } from '../config/renderer.config.js';
+import type { RendererConfig } from '../config/renderer.config.js';
 import { probeDelay } from '../queue/retry-policy.js';
 import { sleep } from '../queue/sleep.js';
 
@@ -16,12 +16,12 @@ export interface SdHealthState {
 }
 
 /**
- * Whether Stable Diffusion answers, and answers us, as last seen by a job or a probe. The job runner reports
- * what its calls saw and, when SD is away or refuses us, waits here until that is over.
+ * Whether one Stable Diffusion server answers, and answers us, as last seen by a job or a probe. Its
+ * worker's job runner reports what its calls saw and, when SD is away or refuses us, waits here until that
+ * is over. One per worker.
  */
-@Injectable()
 export class SdHealth {
-  private readonly logger = new Logger('SdHealth');
+  private readonly logger: Logger;
   private reachable = false;
   private error: string | null = null;
   private pauseReason: string | null = null;
@@ -29,9 +29,12 @@ export class SdHealth {
   private checking: Promise<void> | null = null;
 
   constructor(
-    @Inject(RENDER_BACKEND) private readonly backend: RenderBackend,
-    @Inject(RENDERER_CONFIG) private readonly config: RendererConfig,
-  ) {}
+    private readonly backend: RenderBackend,
+    private readonly config: RendererConfig,
+    name = 'SdHealth',
+  ) {
+    this.logger = new Logger(name);
+  }
 
   get state(): SdHealthState {
     // The preview backend has no server to reach.

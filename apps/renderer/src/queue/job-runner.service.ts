@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { REASON_MAX_LENGTH } from '#contracts';
-import { RENDERER_CONFIG, type RendererConfig } from '../config/renderer.config.js';
-import { RENDER_BACKEND, type RenderBackend } from '../backends/render-backend.js';
+import type { RendererConfig } from '../config/renderer.config.js';
+import type { RenderBackend } from '../backends/render-backend.js';
 import { SdFailure, asSdFailure } from '../backends/sd-failure.js';
 import { SdHealth } from '../health/sd-health.service.js';
 import { ResultStore } from '../results/result-store.service.js';
@@ -12,20 +12,23 @@ import { sleep } from './sleep.js';
 /**
  * Takes one job to its outcome: attempts on SD with the retry policy, progress while it renders, a start
  * signal with the first attempt, and the result (image or reason) into the result store. Cancelling or
- * stopping aborts whatever it is doing at once.
+ * stopping aborts whatever it is doing at once. One per worker (SD server); signals and results carry the
+ * worker's index when it has one.
  */
-@Injectable()
 export class JobRunner {
-  private readonly logger = new Logger('JobRunner');
+  private readonly logger: Logger;
   private readonly retrySettings: RetrySettings;
 
   constructor(
-    @Inject(RENDER_BACKEND) private readonly backend: RenderBackend,
-    @Inject(RENDERER_CONFIG) config: RendererConfig,
+    private readonly backend: RenderBackend,
+    config: RendererConfig,
     private readonly health: SdHealth,
     private readonly store: ResultStore,
+    private readonly worker?: number,
+    name = 'JobRunner',
   ) {
     this.retrySettings = { maxAttempts: config.renderMaxAttempts, baseMs: config.renderRetryBaseMs };
+    this.logger = new Logger(name);
   }
 
   /** Resolves when the job has an outcome in the store, or was cancelled, or `isStopped()` turned true. */
@@ -45,6 +48,7 @@ export class JobRunner {
           backend: this.backend.name,
           startedAt: active.startedAt.toISOString(),
           finishedAt: new Date().toISOString(),
+          ...this.stamp(),
         });
         const seconds = ((Date.now() - active.startedAt.getTime()) / 1000).toFixed(1);
         this.logger.log(`Rendered #${job.suggestionId} (${job.width}×${job.height}) in ${seconds} s`);
@@ -102,7 +106,12 @@ export class JobRunner {
       attempts: Math.max(1, active.attempt),
       backend: this.backend.name,
       finishedAt: new Date().toISOString(),
+      ...this.stamp(),
     });
+  }
+
+  private stamp(): { worker?: number } {
+    return this.worker === undefined ? {} : { worker: this.worker };
   }
 
   /** One call to the backend, which reports progress while it is in flight. */
@@ -117,6 +126,7 @@ export class JobRunner {
       this.store.addStarted({
         suggestionId: active.job.suggestionId,
         startedAt: active.startedAt.toISOString(),
+        ...this.stamp(),
       });
     }
     try {

@@ -82,6 +82,7 @@ const config: RendererConfig = {
   renderRetryBaseMs: 5,
   progressIntervalMs: 20,
   tls: null,
+  workers: [{ backend: 'a1111', url: 'http://sd.invalid', flavour: 'auto' }],
 };
 
 function job(suggestionId: number, overrides: Partial<RenderJob> = {}): RenderJob {

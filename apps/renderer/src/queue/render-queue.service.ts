@@ -1,10 +1,4 @@
-import {
-  type BeforeApplicationShutdown,
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type {
   CancelReply,
   EnqueueReply,
@@ -12,8 +6,9 @@ import type {
   PauseReply,
   RenderJob,
   RendererStatus,
+  WorkerStatus,
 } from '#contracts';
-import { RENDER_BACKEND, type RenderBackend } from '../backends/render-backend.js';
+import type { RenderBackend } from '../backends/render-backend.js';
 import { SdHealth } from '../health/sd-health.service.js';
 import { ResultStore } from '../results/result-store.service.js';
 import { activate, type ActiveJob } from './active-job.js';
@@ -25,15 +20,15 @@ const STATUS_MAX_IDS = 1000;
 const SETTINGS_POOL_MAX = 64;
 
 /**
- * The renderer's in-memory FIFO: jobs wait here and go to the job runner one at a time. Idempotent by
- * suggestion id, pausable, and the source of the status the gateway polls.
+ * One worker's in-memory FIFO (one SD server): jobs wait here and go to its job runner one at a time.
+ * Idempotent by suggestion id, pausable, and the source of the worker's status the gateway polls.
+ * RenderWorkers holds one per SD server.
  *
  * Costs: every operation the gateway repeats (enqueue, cancel, status) is O(1) per id or bounded by its
  * reply size. Queued jobs live in an insertion-ordered Map, which is the FIFO and the idempotency index at once.
  */
-@Injectable()
-export class RenderQueue implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger('RenderQueue');
+export class RenderQueue {
+  private readonly logger: Logger;
   private readonly queued = new Map<number, RenderJob>();
   /** Identical generation settings share one object: 10,000 queued jobs need not hold 10,000 negative prompts. */
   private readonly settingsPool = new Map<string, GenerationSettings>();
@@ -43,11 +38,16 @@ export class RenderQueue implements OnApplicationBootstrap, BeforeApplicationShu
   private stopped = false;
 
   constructor(
-    @Inject(RENDER_BACKEND) private readonly backend: RenderBackend,
+    private readonly backend: RenderBackend,
     private readonly runner: JobRunner,
     private readonly health: SdHealth,
     private readonly store: ResultStore,
-  ) {}
+    /** Its place in SD_URL (0-based); `name` labels its log lines when there are several. */
+    readonly index = 0,
+    name = 'RenderQueue',
+  ) {
+    this.logger = new Logger(name);
+  }
 
   onApplicationBootstrap(): void {
     if (this.backend.name === 'preview') {
@@ -115,7 +115,24 @@ export class RenderQueue implements OnApplicationBootstrap, BeforeApplicationShu
     return { paused: false };
   }
 
+  /** Jobs it holds: queued, and the one it works on. */
+  get load(): number {
+    return this.queued.size + (this.active && !this.active.cancelled ? 1 : 0);
+  }
+
+  /** Whether a new job would start here soon: not paused, not waiting for its SD server. */
+  get usable(): boolean {
+    return !this.paused && !this.stopped && !(this.active?.waitingForSd ?? false);
+  }
+
+  /** This one worker as the renderer's status (a renderer with a single SD server). */
   status(): RendererStatus {
+    const worker = this.workerStatus();
+    const { index: _index, ...fields } = worker;
+    return { ...fields, unacknowledgedResults: this.store.unacknowledged, workers: [worker] };
+  }
+
+  workerStatus(): WorkerStatus {
     const active = this.active;
     if (!active) this.health.refreshIfStale();
     const waiting = active !== null && active.waitingForSd && !active.cancelled;
@@ -137,6 +154,7 @@ export class RenderQueue implements OnApplicationBootstrap, BeforeApplicationShu
         : null;
     const sd = this.health.state;
     return {
+      index: this.index,
       backend: this.backend.name,
       backendDescription: this.backend.description,
       sdReachable: sd.reachable,
@@ -147,11 +165,11 @@ export class RenderQueue implements OnApplicationBootstrap, BeforeApplicationShu
       queueLength: this.queued.size + (waiting ? 1 : 0),
       queuedIds,
       current,
-      unacknowledgedResults: this.store.unacknowledged,
     };
   }
 
-  private isKnown(suggestionId: number): boolean {
+  /** Queued here, rendering here, or (for any worker) holding a result the gateway has not taken. */
+  isKnown(suggestionId: number): boolean {
     if (this.queued.has(suggestionId) || this.store.hasResult(suggestionId)) return true;
     const active = this.active;
     return active !== null && active.job.suggestionId === suggestionId && !active.cancelled;

@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { RendererPattern, type RendererReply, type RendererRequest } from '#contracts';
 import { ContractPayload } from '../contract/contract-payload.pipe.js';
-import { RenderQueue } from '../queue/render-queue.service.js';
+import { RenderWorkers } from '../queue/render-workers.service.js';
 import { ResultStore } from '../results/result-store.service.js';
 import { CatalogService } from './catalog.service.js';
 
@@ -13,7 +13,7 @@ type Reply<P extends RendererPattern> = RendererReply<P>;
 @Controller()
 export class RenderController {
   constructor(
-    private readonly queue: RenderQueue,
+    private readonly workers: RenderWorkers,
     private readonly store: ResultStore,
     private readonly catalog: CatalogService,
   ) {}
@@ -22,19 +22,19 @@ export class RenderController {
   enqueue(
     @ContractPayload(RendererPattern.Enqueue) request: Request<'render.enqueue'>,
   ): Reply<'render.enqueue'> {
-    return this.queue.enqueue(request.jobs);
+    return this.workers.enqueue(request.jobs, request.worker);
   }
 
   @MessagePattern(RendererPattern.Cancel)
   cancel(@ContractPayload(RendererPattern.Cancel) request: Request<'render.cancel'>): Reply<'render.cancel'> {
-    return this.queue.cancel(request.suggestionId);
+    return this.workers.cancel(request.suggestionId);
   }
 
   @MessagePattern(RendererPattern.Status)
   status(
     @ContractPayload(RendererPattern.Status) _request: Request<'render.status'>,
   ): Reply<'render.status'> {
-    return this.queue.status();
+    return this.workers.status();
   }
 
   @MessagePattern(RendererPattern.Results)
@@ -50,15 +50,13 @@ export class RenderController {
   }
 
   @MessagePattern(RendererPattern.Pause)
-  pause(@ContractPayload(RendererPattern.Pause) _request: Request<'render.pause'>): Reply<'render.pause'> {
-    return this.queue.pause();
+  pause(@ContractPayload(RendererPattern.Pause) request: Request<'render.pause'>): Reply<'render.pause'> {
+    return this.workers.pause(request);
   }
 
   @MessagePattern(RendererPattern.Resume)
-  resume(
-    @ContractPayload(RendererPattern.Resume) _request: Request<'render.resume'>,
-  ): Reply<'render.resume'> {
-    return this.queue.resume();
+  resume(@ContractPayload(RendererPattern.Resume) request: Request<'render.resume'>): Reply<'render.resume'> {
+    return this.workers.resume(request);
   }
 
   @MessagePattern(RendererPattern.Catalog)
