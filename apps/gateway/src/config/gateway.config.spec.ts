@@ -35,6 +35,26 @@ describe('loadGatewayConfig', () => {
     expect(statSync(file).mode & 0o077).toBe(0);
   });
 
+  it('reads several renderers from RENDERERS, else the one at RENDERER_HOST/RENDERER_PORT', () => {
+    expect(loadGatewayConfig(base()).renderers).toEqual([{ host: '127.0.0.1', port: 4001 }]);
+    expect(loadGatewayConfig({ ...base(), RENDERER_HOST: 'gpu', RENDERER_PORT: '4100' }).renderers).toEqual([
+      { host: 'gpu', port: 4100 },
+    ]);
+    const config = loadGatewayConfig({
+      ...base(),
+      RENDERERS: 'gpu-a:4001, 10.0.0.7:4002,[::1]:4003',
+      RENDERER_GRACE_MS: '1500',
+    });
+    expect(config.renderers).toEqual([
+      { host: 'gpu-a', port: 4001 },
+      { host: '10.0.0.7', port: 4002 },
+      { host: '::1', port: 4003 },
+    ]);
+    expect(config.renderer).toMatchObject({ host: 'gpu-a', port: 4001 });
+    expect(config.rendererGraceMs).toBe(1500);
+    expect(loadGatewayConfig(base()).rendererGraceMs).toBe(20_000);
+  });
+
   it('uses given secrets instead of generated ones', () => {
     const config = loadGatewayConfig({
       ...base(),
@@ -52,6 +72,9 @@ describe('loadGatewayConfig', () => {
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
     [{ SESSION_SECRET: 'short' }, /SESSION_SECRET: must be at least 16 characters/],
     [{ MAX_PENDING_PER_GUEST: '0' }, /MAX_PENDING_PER_GUEST/],
+    [{ RENDERERS: 'gpu-a' }, /RENDERERS: "gpu-a" is not host:port/],
+    [{ RENDERERS: 'gpu-a:4001,gpu-a:4001' }, /RENDERERS: lists gpu-a:4001 twice/],
+    [{ RENDERERS: 'gpu-a:99999' }, /RENDERERS/],
   ])('stops with a message naming the bad value: %o', (env, message) => {
     expect(() => loadGatewayConfig({ ...base(), ...env })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ ...base(), ...env })).toThrow(message);

@@ -45,6 +45,39 @@ const trustProxy = z
   });
 const TRUSTED_PROXY_ENTRY = /^(?:loopback|linklocal|uniquelocal|[0-9a-f:.]+(?:\/\d{1,3})?)$/;
 
+/** Where one renderer listens. */
+export interface RendererEndpoint {
+  host: string;
+  port: number;
+}
+
+/**
+ * RENDERERS: `host:port` entries separated by commas (an IPv6 address in brackets, `[::1]:4001`); each
+ * renderer at most once.
+ */
+const rendererList = z
+  .string()
+  .trim()
+  .transform((value, ctx): RendererEndpoint[] | undefined => {
+    if (value === '') return undefined;
+    const endpoints: RendererEndpoint[] = [];
+    for (const entry of value.split(',').map((part) => part.trim())) {
+      const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(entry);
+      const port = match ? Number(match[3]) : NaN;
+      if (!match || port < 1 || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port (e.g. gpu-box:4001)` });
+        return z.NEVER;
+      }
+      const host = match[1] ?? match[2];
+      if (endpoints.some((known) => known.host === host && known.port === port)) {
+        ctx.addIssue({ code: 'custom', message: `lists ${entry} twice` });
+        return z.NEVER;
+      }
+      endpoints.push({ host, port });
+    }
+    return endpoints;
+  });
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
@@ -60,6 +93,8 @@ const EnvSchema = z.object({
   RENDERER_TOKEN_FILE: z.string().trim().min(1).default('database/renderer.token'),
   RENDERER_TLS_CA: optionalText,
   RENDERER_TIMEOUT_MS: withDefault(wholeNumber(100, 3_600_000), 5000),
+  RENDERERS: rendererList.optional(),
+  RENDERER_GRACE_MS: withDefault(wholeNumber(100, 3_600_000), 20_000),
   TRUST_PROXY: trustProxy.default(false),
   PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   SMTP_URL: optionalText,
@@ -90,7 +125,12 @@ export class GatewayConfig {
   readonly uploadDir: string;
   readonly sessionSecret: string;
   readonly fingerprintSecret: string;
+  /** The first renderer's address, and what every renderer link shares (token, TLS, timeout). */
   readonly renderer: { host: string; port: number; token: string; tlsCa?: string; timeoutMs: number };
+  /** Every renderer, from RENDERERS or else RENDERER_HOST/RENDERER_PORT; at least one. */
+  readonly renderers: RendererEndpoint[];
+  /** How long a lost renderer or SD server keeps its unfinished jobs before they go to the others. */
+  readonly rendererGraceMs: number;
   /** Express's `trust proxy`: false, true (one hop), or the proxy's own addresses. */
   readonly trustProxy: boolean | string[];
   readonly publicUrl?: string;
@@ -107,9 +147,11 @@ export class GatewayConfig {
     this.uploadDir = resolve(values.UPLOAD_DIR);
     this.sessionSecret = secrets.session;
     this.fingerprintSecret = secrets.fingerprint;
+    this.renderers = values.RENDERERS ?? [{ host: values.RENDERER_HOST, port: values.RENDERER_PORT }];
+    this.rendererGraceMs = values.RENDERER_GRACE_MS;
     this.renderer = {
-      host: values.RENDERER_HOST,
-      port: values.RENDERER_PORT,
+      host: this.renderers[0].host,
+      port: this.renderers[0].port,
       token: secrets.renderer,
       tlsCa: values.RENDERER_TLS_CA,
       timeoutMs: values.RENDERER_TIMEOUT_MS,

@@ -5,6 +5,7 @@ import { makeTempDir } from '../../../../test/gateway/harness.js';
 import { buildDataSourceOptions } from './data-source.js';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
 import { AccountsAndImagePrompts1764100000000 } from './migrations/1764100000000-accounts-and-image-prompts.js';
+import { SuggestionLifecycle1764200000000 } from './migrations/1764200000000-suggestion-lifecycle.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 describe('database (real SQLite file)', () => {
@@ -116,6 +117,50 @@ describe('database (real SQLite file)', () => {
       expect((await after.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
       const [{ foreign_key_check }] = (await after.query('PRAGMA foreign_key_check')).concat([{ foreign_key_check: 'ok' }]);
       expect(foreign_key_check).toBe('ok');
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('upgrades a party in progress to the render-order schema: every row kept, nothing assigned yet', async () => {
+    const path = join(temp.dir, 'render-order', 'v.sqlite');
+    const before = new DataSource({
+      ...buildDataSourceOptions(path),
+      migrations: [
+        InitialSchema1764000000000,
+        AccountsAndImagePrompts1764100000000,
+        SuggestionLifecycle1764200000000,
+      ],
+    });
+    await before.initialize();
+    const at = '2026-11-01 20:00:00.000';
+    await before.query(
+      `INSERT INTO users (colour_name, colour_hex, colour_index, role, banned, created_at, last_seen_at)
+       VALUES ('coral', '#ff7f50', 16, 'guest', 0, ?, ?)`,
+      [at, at],
+    );
+    for (const status of ['approved', 'queued', 'rendering', 'rendered']) {
+      await before.query(
+        `INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at, decided_at, queued_at)
+         VALUES (1, ?, 512, 512, ?, ?, ?, ?)`,
+        [`a ${status} prompt`, status, at, at, status === 'approved' ? null : at],
+      );
+    }
+    const rowsBefore = await before.query(`SELECT * FROM suggestions ORDER BY id`);
+    await before.destroy();
+
+    const after = new DataSource(buildDataSourceOptions(path));
+    await after.initialize();
+    try {
+      const rowsAfter = await after.query(`SELECT * FROM suggestions ORDER BY id`);
+      expect(rowsAfter).toEqual(
+        rowsBefore.map((row: object) => ({ ...row, worker: null, sent_at: null, render_next_at: null })),
+      );
+      expect((await after.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+      const plan = await after.query(
+        `EXPLAIN QUERY PLAN SELECT MAX(sent_at) FROM suggestions WHERE user_id = 1`,
+      );
+      expect(JSON.stringify(plan)).toContain('idx_suggestions_user_sent');
     } finally {
       await after.destroy();
     }

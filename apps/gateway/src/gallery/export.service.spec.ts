@@ -34,6 +34,9 @@ function row(id: number, status: SuggestionStatus, imageFile: string | null = nu
     seed: status === 'rendered' ? 42 : null,
     pictureFile: null,
     imageFile,
+    worker: null,
+    sentAt: null,
+    renderNextAt: null,
   };
 }
 

@@ -8,11 +8,15 @@ import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
 export type SuggestionEvent =
   | { type: 'suggestion.created'; suggestionId: number; userId: number }
   | { type: 'suggestion.status'; suggestionId: number; userId: number; status: SuggestionStatus }
-  | { type: 'suggestion.removed'; suggestionId: number; userId: number };
+  | { type: 'suggestion.removed'; suggestionId: number; userId: number }
+  /** Its place in the render order changed (Render next): the status is the same. */
+  | { type: 'suggestion.reordered'; suggestionId: number; userId: number };
 
 export type LiveEvent =
   | SuggestionEvent
   /** The renderer panel's snapshot changed. */
   | { type: 'renderer.status' }
   /** A setting every guest sees changed (the reveal, sizes, submissions open). */
-  | { type: 'settings.updated' };
+  | { type: 'settings.updated' }
+  /** The expected wait of an approved suggestion changed, in whole minutes (null: no estimate now). */
+  | { type: 'wait.changed'; suggestionId: number; userId: number; minutes: number | null };

@@ -13,7 +13,7 @@ import {
   type RendererRequest,
 } from '#contracts';
 import { firstValueFrom, timeout, TimeoutError, type Subscription } from 'rxjs';
-import { GatewayConfig } from '../config/gateway.config.js';
+import { GatewayConfig, type RendererEndpoint } from '../config/gateway.config.js';
 
 /** Why a message to the renderer did not get a usable reply. */
 export abstract class RendererError extends Error {
@@ -46,6 +46,7 @@ export class RendererProtocolError extends RendererError {
  * every send (Nest's send has none), validates replies against the contract, maps failures to the errors
  * above, and tells its listeners when the TCP link drops, because a dropped link may mean a restarted
  * renderer with an empty queue. Keeping the transport behind this class lets it be swapped later.
+ * One client per renderer (RendererPool makes them); every renderer shares the token and TLS settings.
  */
 @Injectable()
 export class RendererClient implements OnModuleDestroy {
@@ -54,8 +55,12 @@ export class RendererClient implements OnModuleDestroy {
   private readonly statusSubscription: Subscription;
   private readonly dropListeners: (() => void)[] = [];
 
-  constructor(private readonly config: GatewayConfig) {
-    const { host, port, tlsCa, token } = config.renderer;
+  constructor(
+    private readonly config: GatewayConfig,
+    readonly endpoint: RendererEndpoint = config.renderer,
+  ) {
+    const { host, port } = endpoint;
+    const { tlsCa, token } = config.renderer;
     this.proxy = ClientProxyFactory.create({
       transport: Transport.TCP,
       options: {

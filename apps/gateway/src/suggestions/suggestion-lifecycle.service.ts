@@ -32,6 +32,7 @@ export const CANCELLED_REASON = 'Cancelled by the host';
  *   submit → pending → approve | deny → approved | denied
  *   approved → queue → queued → start → rendering → render | fail → rendered | failed
  *   (approved or queued may also start, render or fail directly: a result can overtake its signals)
+ *   approved | queued | rendering → handOver → approved (its worker was lost; it goes first)
  *   failed → retry → approved
  */
 @Injectable()
@@ -68,8 +69,17 @@ export class SuggestionLifecycle {
     return queued.map((row) => this.announce(row, 'queued'));
   }
 
-  start(id: number, at = new Date()): Promise<Transition> {
-    return this.apply(id, 'rendering', this.repository.start(id, at));
+  /** With `worker`, only a start on the worker the suggestion was handed to counts. */
+  start(id: number, at = new Date(), worker?: string): Promise<Transition> {
+    const write =
+      worker === undefined ? this.repository.start(id, at) : this.repository.startOn(id, worker, at);
+    return this.apply(id, 'rendering', write);
+  }
+
+  /** A lost worker's unfinished suggestions wait again, first in line, for another worker. */
+  async handOver(ids: readonly number[], worker: string | null, at = new Date()): Promise<Applied[]> {
+    const handed = await this.repository.handOver(ids, worker, at);
+    return handed.map((row) => this.announce(row, 'approved'));
   }
 
   render(id: number, image: { seed: number | null; file: string }, at = new Date()): Promise<Transition> {

@@ -19,6 +19,7 @@ export type SuggestionStatus = (typeof SUGGESTION_STATUSES)[number];
 @Entity('suggestions')
 @Index('idx_suggestions_status_id', ['status', 'id'])
 @Index('idx_suggestions_user_id', ['userId', 'id'])
+@Index('idx_suggestions_user_sent', ['userId', 'sentAt'])
 export class SuggestionEntity {
   @PrimaryGeneratedColumn()
   id: number;
@@ -84,4 +85,19 @@ export class SuggestionEntity {
   /** File name inside OUTPUT_DIR, set once the image is on disk. */
   @Column({ name: 'image_file', type: 'text', nullable: true })
   imageFile: string | null;
+
+  /**
+   * The worker (SD server) it was handed to, as `host:port/index` of its renderer; null while it waits for
+   * one. Kept once it is rendered, as a record of which GPU drew it.
+   */
+  @Column({ type: 'text', nullable: true })
+  worker: string | null;
+
+  /** When it was last handed to a worker: its author's turn. The fair order goes by each author's latest. */
+  @Column({ name: 'sent_at', type: 'datetime', nullable: true })
+  sentAt: Date | null;
+
+  /** Put first at this time (Render next, or handed over from a lost worker); such ones go earliest first. */
+  @Column({ name: 'render_next_at', type: 'datetime', nullable: true })
+  renderNextAt: Date | null;
 }

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PicturesModule } from '../pictures/pictures.module.js';
+import { RenderOrderRepository } from './render-order.repository.js';
+import { RenderOrder } from './render-order.service.js';
 import { SettingsModule } from '../settings/settings.module.js';
 import { SuggestionLifecycle } from './suggestion-lifecycle.service.js';
 import { SuggestionQueries } from './suggestion-queries.repository.js';
@@ -11,13 +13,21 @@ import { SuggestionsService } from './suggestions.service.js';
 
 /**
  * Suggestions (what guests send; "prompts" on pages and public routes): sending them, reading them, and
- * their lifecycle, the only code that changes their status. The repository of lifecycle statements is
- * not exported: nothing else writes a suggestion.
+ * their lifecycle, the only code that changes their status, and the order of rendering (who goes next,
+ * which worker has what). The repository of lifecycle statements is not exported: nothing else changes a
+ * status.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([SuggestionEntity]), SettingsModule, PicturesModule],
   controllers: [SuggestionsController],
-  providers: [SuggestionsRepository, SuggestionLifecycle, SuggestionQueries, SuggestionsService],
-  exports: [SuggestionLifecycle, SuggestionQueries, SuggestionsService],
+  providers: [
+    SuggestionsRepository,
+    SuggestionLifecycle,
+    SuggestionQueries,
+    SuggestionsService,
+    RenderOrderRepository,
+    RenderOrder,
+  ],
+  exports: [SuggestionLifecycle, SuggestionQueries, SuggestionsService, RenderOrderRepository, RenderOrder],
 })
 export class SuggestionsModule {}

@@ -115,6 +115,32 @@ export class SuggestionsRepository {
     );
   }
 
+  /** `start`, but only from the worker the suggestion was handed to: a lost worker's late signal is not news. */
+  startOn(id: number, worker: string, at: Date): Promise<Changed | undefined> {
+    return this.one(
+      `UPDATE suggestions SET status = 'rendering', rendering_at = ?1, queued_at = COALESCE(queued_at, ?1)
+       WHERE id = ?2 AND status IN ('approved', 'queued') AND worker = ?3 RETURNING id, user_id AS userId`,
+      [toSqliteDate(at), id, worker],
+    );
+  }
+
+  /**
+   * Takes unfinished suggestions back from a worker (null: from none, as before workers were recorded): they
+   * wait again, first in line, in the order they were first sent.
+   */
+  handOver(ids: readonly number[], worker: string | null, at: Date): Promise<Changed[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.writer.exclusive(() =>
+      this.sql.all<Changed>(
+        `UPDATE suggestions SET status = 'approved', worker = NULL, queued_at = NULL, rendering_at = NULL,
+           render_next_at = COALESCE(render_next_at, sent_at, ?)
+         WHERE worker IS ? AND status IN ${UNFINISHED} AND id IN (SELECT value FROM json_each(?))
+         RETURNING id, user_id AS userId`,
+        [toSqliteDate(at), worker, JSON.stringify(ids)],
+      ),
+    );
+  }
+
   render(id: number, seed: number | null, imageFile: string, at: Date): Promise<Changed | undefined> {
     return this.one(
       `UPDATE suggestions SET status = 'rendered', rendered_at = ?, seed = ?, image_file = ?, failure_reason = NULL
@@ -134,7 +160,7 @@ export class SuggestionsRepository {
   retry(id: number): Promise<Changed | undefined> {
     return this.one(
       `UPDATE suggestions SET status = 'approved', failed_at = NULL, failure_reason = NULL, queued_at = NULL,
-         rendering_at = NULL
+         rendering_at = NULL, worker = NULL
        WHERE id = ? AND status = 'failed' RETURNING id, user_id AS userId`,
       [id],
     );
