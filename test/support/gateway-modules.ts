@@ -6,8 +6,10 @@ import { ConfigModule } from '../../apps/gateway/src/config/config.module.js';
 import { loadGatewayConfig, type GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { DatabaseModule } from '../../apps/gateway/src/database/database.module.js';
 import { LiveEventsModule } from '../../apps/gateway/src/live/live-events.module.js';
-import { RendererClient } from '../../apps/gateway/src/renderer/renderer.client.js';
-import { RendererLink } from '../../apps/gateway/src/renderer/renderer-link.service.js';
+import {
+  RENDERER_CLIENT_FACTORY,
+  RendererPool,
+} from '../../apps/gateway/src/renderer/renderer-pool.service.js';
 import { RendererModule } from '../../apps/gateway/src/renderer/renderer.module.js';
 import { SuggestionLifecycle } from '../../apps/gateway/src/suggestions/suggestion-lifecycle.service.js';
 import { SuggestionQueries } from '../../apps/gateway/src/suggestions/suggestion-queries.repository.js';
@@ -33,6 +35,7 @@ export async function moduleTestBed(
   dir: string,
   imports: Import[],
   overrides: { provide: Type | string | symbol; useValue: unknown }[] = [],
+  env: Record<string, string> = {},
 ): Promise<ModuleTestBed> {
   const config = loadGatewayConfig({
     NODE_ENV: 'test',
@@ -41,6 +44,7 @@ export async function moduleTestBed(
     UPLOAD_DIR: join(dir, 'uploads'),
     RENDERER_TOKEN_FILE: join(dir, 'renderer.token'),
     RENDERER_PORT: '1',
+    ...env,
   });
   let builder = Test.createTestingModule({
     imports: [
@@ -62,20 +66,34 @@ export async function moduleTestBed(
 }
 
 /**
- * The gateway's renderer parts (link monitor, dispatcher, result intake) over a real SQLite file, with
- * the renderer itself replaced by `renderer`; a guest and a host exist, and the link is up.
+ * The gateway's renderer parts (link monitors, dispatcher, result intake) over a real SQLite file, with
+ * each renderer replaced by a fake client (RENDERERS lists one placeholder address per fake); a guest and
+ * a host exist, and every link is up.
  */
-export async function rendererTestBed(dir: string, renderer: FakeRendererClient) {
+export async function rendererTestBed(
+  dir: string,
+  renderer: FakeRendererClient | FakeRendererClient[],
+  env: Record<string, string> = {},
+) {
+  const fakes = Array.isArray(renderer) ? renderer : [renderer];
   const bed = await moduleTestBed(
     dir,
     [RendererModule, UsersModule],
-    [{ provide: RendererClient, useValue: renderer }],
+    [{ provide: RENDERER_CLIENT_FACTORY, useValue: (_endpoint: unknown, index: number) => fakes[index] }],
+    { RENDERERS: fakes.map((_, i) => `127.0.0.1:${i + 1}`).join(','), ...env },
   );
   const users = bed.module.get(UsersRepository);
   const guest = (await users.createWithColour('guest', null)).id;
   const host = (await users.createWithColour('admin', null)).id;
-  await eventually(() => bed.module.get(RendererLink).connected, Boolean, 5000, 'the link');
+  const pool = bed.module.get(RendererPool);
+  await eventually(
+    () => pool.connections.every((connection) => connection.link.connected),
+    Boolean,
+    5000,
+    'the links',
+  );
   return {
+    pool,
     ...bed,
     lifecycle: bed.module.get(SuggestionLifecycle),
     queries: bed.module.get(SuggestionQueries),

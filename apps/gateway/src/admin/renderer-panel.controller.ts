@@ -30,6 +30,34 @@ export class RendererPanelController {
     return this.panel.setPaused(false);
   }
 
+  /** One worker: `renderer` and `worker` count from 0, as RENDERERS and that renderer's SD_URL list them. */
+  @Post('workers/:renderer/:worker/pause')
+  @HttpCode(200)
+  @Answer(backToPanel)
+  pauseWorker(
+    @Param('renderer', ParseIntPipe) renderer: number,
+    @Param('worker', ParseIntPipe) worker: number,
+  ) {
+    return this.panel.setPaused(true, { renderer, worker });
+  }
+
+  @Post('workers/:renderer/:worker/resume')
+  @HttpCode(200)
+  @Answer(backToPanel)
+  resumeWorker(
+    @Param('renderer', ParseIntPipe) renderer: number,
+    @Param('worker', ParseIntPipe) worker: number,
+  ) {
+    return this.panel.setPaused(false, { renderer, worker });
+  }
+
+  @Post('next/:id')
+  @HttpCode(200)
+  @Answer(backToPanel)
+  renderNext(@Param('id', ParseIntPipe) id: number) {
+    return this.panel.renderNext(id);
+  }
+
   @Post('retry/:id')
   @HttpCode(200)
   @Answer(backToPanel)

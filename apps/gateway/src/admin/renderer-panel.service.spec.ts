@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../../test/pipeline/processes.js';
 import type { LiveEvent } from '../live/live-events.js';
 import { LiveEventsService } from '../live/live-events.service.js';
-import type { RendererClient } from '../renderer/renderer.client.js';
+import type { GatewayConfig } from '../config/gateway.config.js';
+import type { Dispatcher } from '../renderer/dispatcher.service.js';
+import type { RenderTimes } from '../renderer/render-times.service.js';
 import type { RendererLink } from '../renderer/renderer-link.service.js';
+import type { RendererPool } from '../renderer/renderer-pool.service.js';
+import type { WaitEstimates } from '../renderer/wait-estimates.service.js';
+import { WorkBoard } from '../renderer/work-board.js';
+import type { RenderOrderRepository } from '../suggestions/render-order.repository.js';
+import type { RenderOrder } from '../suggestions/render-order.service.js';
 import type { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { emptyStatusCounts, type SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import { RendererPanelService } from './renderer-panel.service.js';
@@ -12,7 +19,6 @@ function setUp() {
   let builds = 0;
   let pending = 0;
   const queries = {
-    listForDispatch: async () => [],
     listRecentFailed: async () => [],
     listRecentRendered: async () => [],
     findById: async () => null,
@@ -23,17 +29,30 @@ function setUp() {
   } as unknown as SuggestionQueries;
   const link = {
     view: { state: 'connected', status: null, problem: null },
-    onChange: () => undefined,
+    connected: true,
   } as unknown as RendererLink;
+  const pool = {
+    connections: [{ index: 0, key: '127.0.0.1:4001', client: {}, link }],
+    onChange: () => undefined,
+  } as unknown as RendererPool;
+  const order = {
+    fairOrder: async () => [],
+    findWithAuthors: async () => [],
+  } as unknown as RenderOrderRepository;
   const live = new LiveEventsService();
   const hints: LiveEvent[] = [];
   live.all().subscribe((event) => event.type === 'renderer.status' && hints.push(event));
   const panel = new RendererPanelService(
-    link,
-    {} as RendererClient,
+    pool,
     queries,
     {} as SuggestionLifecycle,
     live,
+    { board: new WorkBoard() } as Dispatcher,
+    order,
+    {} as RenderOrder,
+    { imagesPerMinute: () => null } as unknown as RenderTimes,
+    { summary: () => ({ minutes: null, prompts: 0 }) } as unknown as WaitEstimates,
+    { rendererGraceMs: 20_000 } as GatewayConfig,
   );
   panel.onApplicationBootstrap();
   const suggestionCreated = () => {

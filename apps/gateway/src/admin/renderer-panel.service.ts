@@ -1,21 +1,64 @@
 import {
   Injectable,
+  NotFoundException,
   OnApplicationBootstrap,
   OnApplicationShutdown,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { RendererPattern } from '#contracts';
+import { RendererPattern, WORKER_LIMITS, type WorkerStatus } from '#contracts';
 import type { Subscription } from 'rxjs';
 import { LiveEventsService } from '../live/live-events.service.js';
-import { RendererClient, RendererError } from '../renderer/renderer.client.js';
-import { RendererLink } from '../renderer/renderer-link.service.js';
+import { Dispatcher } from '../renderer/dispatcher.service.js';
+import { RenderTimes } from '../renderer/render-times.service.js';
+import { RendererError, RendererUnreachableError } from '../renderer/renderer.client.js';
+import type { LinkState } from '../renderer/renderer-link.service.js';
+import {
+  parseWorkerKey,
+  RendererPool,
+  workersOf,
+  workerKey,
+  type RendererConnection,
+} from '../renderer/renderer-pool.service.js';
+import { WaitEstimates } from '../renderer/wait-estimates.service.js';
+import { RenderOrder } from '../suggestions/render-order.service.js';
+import { RenderOrderRepository } from '../suggestions/render-order.repository.js';
 import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
+import { GatewayConfig } from '../config/gateway.config.js';
 import { UNFINISHED_STATUSES } from '../suggestions/suggestions.repository.js';
 import { refusal } from '../suggestions/transition-refusal.js';
 
 const RECENT = 8;
+/** Prompts listed under "Next up": what the workers hold, then the head of the fair order. */
+const NEXT_UP = 12;
+
+/** One worker (SD server) as the panel shows it. */
+export interface WorkerPanel {
+  /** Its renderer's place in RENDERERS and its own in that renderer's SD_URL, both from 0. */
+  renderer: number;
+  index: number;
+  /** "SD server 2", counted across every renderer from 1. */
+  name: string;
+  rendererKey: string;
+  backend: string;
+  description: string;
+  state: 'rendering' | 'idle' | 'paused' | 'waiting' | 'unreachable';
+  /** The state in words, with the reason when it cannot work. */
+  stateText: string;
+  paused: boolean;
+  current: {
+    suggestionId: number;
+    prompt: string | null;
+    percent: number;
+    etaSeconds: number | null;
+    waitingOnSd: boolean;
+  } | null;
+  /** Jobs it holds behind the current one. */
+  queued: number;
+  /** Measured, at the sizes it drew; null before its first image. */
+  imagesPerMinute: number | null;
+}
 /** A watched panel is recomputed at most this often, however busy the party. */
 const MIN_INTERVAL_MS = 500;
 
@@ -44,10 +87,19 @@ export interface RendererPanel {
     /** SD took our job and is loading what it needs (no steps yet). */
     starting: boolean;
   } | null;
-  waiting: { id: number; prompt: string }[];
+  /** Next up: what the workers hold (`where` names the worker), then the fair order (`first` if put first). */
+  waiting: { id: number; prompt: string; where: string | null; first: boolean; canRenderNext: boolean }[];
   failed: { id: number; prompt: string; reason: string | null }[];
   recent: { id: number; prompt: string }[];
   counts: Record<SuggestionStatus, number>;
+  /** Each renderer's link, when there are several. */
+  renderers: { key: string; state: LinkState; problem: string | null; heldPrompts: number }[];
+  workers: WorkerPanel[];
+  /** More than one worker: the panel lists each. */
+  severalWorkers: boolean;
+  /** Expected time to render everything approved (null: nothing measured yet, or no worker can work). */
+  expected: { minutes: number | null; prompts: number };
+  graceSeconds: number;
 }
 
 /**
@@ -68,15 +120,20 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
   private subscription?: Subscription;
 
   constructor(
-    private readonly link: RendererLink,
-    private readonly client: RendererClient,
+    private readonly pool: RendererPool,
     private readonly queries: SuggestionQueries,
     private readonly lifecycle: SuggestionLifecycle,
     private readonly live: LiveEventsService,
+    private readonly dispatcher: Dispatcher,
+    private readonly order: RenderOrderRepository,
+    private readonly renderOrder: RenderOrder,
+    private readonly times: RenderTimes,
+    private readonly waits: WaitEstimates,
+    private readonly config: GatewayConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.link.onChange(() => this.invalidate());
+    this.pool.onChange(() => this.invalidate());
     this.subscription = this.live.suggestions().subscribe(() => this.invalidate());
   }
 
@@ -102,14 +159,53 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
     };
   }
 
-  async setPaused(paused: boolean): Promise<{ paused: boolean }> {
+  /**
+   * Pauses (or resumes) one worker, given as its renderer's and its own index, or every worker of every
+   * connected renderer.
+   */
+  async setPaused(
+    paused: boolean,
+    target?: { renderer: number; worker: number },
+  ): Promise<{ paused: boolean }> {
+    const pattern = paused ? RendererPattern.Pause : RendererPattern.Resume;
+    const connections = target
+      ? [this.pool.connections[target.renderer]].filter((connection) => connection !== undefined)
+      : this.pool.connections.filter((connection) => connection.link.connected);
+    if (target) {
+      const status = connections[0]?.link.connected ? connections[0].link.view.status : null;
+      const known = connections[0] && (!status || workersOf(status).some((w) => w.index === target.worker));
+      if (!known || target.worker < 0 || target.worker >= WORKER_LIMITS.maxPerRenderer) {
+        throw new NotFoundException(
+          `There is no SD server ${target.worker + 1} on renderer ${target.renderer + 1}.`,
+        );
+      }
+    }
+    if (connections.length === 0) {
+      throw unavailable(new RendererUnreachableError('The renderer is not reachable.'));
+    }
     try {
-      const reply = await this.client.send(paused ? RendererPattern.Pause : RendererPattern.Resume, {});
+      let reply = { paused };
+      for (const connection of connections) {
+        reply = await connection.client.send(pattern, target ? { worker: target.worker } : {});
+      }
       this.invalidate();
       return reply;
     } catch (error) {
       throw unavailable(error);
     }
+  }
+
+  /** Render next: the suggestion goes before every other waiting one. */
+  async renderNext(id: number): Promise<{ id: number; status: SuggestionStatus; next: boolean }> {
+    const result = await this.renderOrder.renderNext(id);
+    if (!result.ok) {
+      throw refusal(
+        result,
+        (status) => `Prompt #${id} is ${status}; only an approved prompt waiting to render can go next.`,
+      );
+    }
+    this.invalidate();
+    return { id, status: result.alreadySent ? 'queued' : 'approved', next: true };
   }
 
   /** A failed suggestion goes back to approved; the dispatcher sends it again. */
@@ -136,9 +232,10 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
         notWaiting,
       );
     }
-    if (existing.status !== 'approved') {
+    const connection = existing.worker ? this.pool.connectionOf(existing.worker) : undefined;
+    if (connection) {
       try {
-        await this.client.send(RendererPattern.Cancel, { suggestionId: id });
+        await connection.client.send(RendererPattern.Cancel, { suggestionId: id });
       } catch (error) {
         throw unavailable(error);
       }
@@ -185,43 +282,169 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
   }
 
   private async build(): Promise<RendererPanel> {
-    const { state, status, problem } = this.link.view;
-    const [waiting, failed, recent, counts, current] = await Promise.all([
-      this.queries.listForDispatch(['approved', 'queued'], 0, RECENT),
+    const connections = this.pool.connections;
+    const connected = connections.filter((connection) => connection.link.connected);
+    const main = connected[0] ?? connections[0];
+    const { state, status, problem } = main.link.view;
+    const workers = this.workerPanels();
+    const currentIds = workers.flatMap((worker) => (worker.current ? [worker.current.suggestionId] : []));
+    if (status?.current) currentIds.push(status.current.suggestionId);
+    const held = this.heldInOrder();
+    const [fair, failed, recent, counts] = await Promise.all([
+      this.order.fairOrder(NEXT_UP),
       this.queries.listRecentFailed(RECENT),
       this.queries.listRecentRendered(RECENT),
       this.queries.countByStatus(),
-      status?.current ? this.queries.findById(status.current.suggestionId) : null,
     ]);
+    const nextUp = [
+      ...held
+        .filter(({ id }) => !currentIds.includes(id))
+        .map(({ id, key }) => ({ id, where: key, first: false })),
+      ...fair.map((row) => ({ id: row.id, where: null, first: row.first })),
+    ].slice(0, NEXT_UP);
+    const rows = await this.order.findWithAuthors([...new Set([...nextUp.map((n) => n.id), ...currentIds])]);
+    const prompts = new Map(rows.map((row) => [row.id, row.prompt]));
+    for (const worker of workers) {
+      if (worker.current) worker.current.prompt = prompts.get(worker.current.suggestionId) ?? null;
+    }
+    const several = workers.length > 1 || connections.length > 1;
+    const currentStatus =
+      status?.current ??
+      connected.map((connection) => connection.link.view.status?.current).find((current) => current) ??
+      null;
     return {
-      link: state,
-      linkProblem: problem,
+      link: connected.length > 0 ? 'connected' : state,
+      linkProblem: connected.length > 0 ? null : problem,
       backend: status?.backend ?? null,
-      backendDescription: status?.backendDescription ?? 'Renderer not connected',
-      preview: status?.backend === 'preview',
+      backendDescription: several
+        ? `${workers.length} SD server${workers.length === 1 ? '' : 's'} on ${connected.length} of ${connections.length} renderer${connections.length === 1 ? '' : 's'}`
+        : (status?.backendDescription ?? 'Renderer not connected'),
+      preview:
+        workers.length > 0
+          ? workers.every((worker) => worker.backend === 'preview')
+          : status?.backend === 'preview',
       sdReachable: status?.sdReachable ?? false,
       sdError: status?.sdError ?? null,
-      paused: status?.paused ?? false,
-      waitingForSd: status?.waitingForSd ?? false,
+      paused: workers.length > 0 && workers.every((worker) => worker.paused),
+      waitingForSd:
+        connected.length > 0 && connected.every((connection) => connection.link.view.status?.waitingForSd),
       pauseReason: status?.pauseReason ?? null,
-      queueLength: status?.queueLength ?? 0,
-      current: status?.current
+      queueLength: connected.reduce(
+        (sum, connection) => sum + (connection.link.view.status?.queueLength ?? 0),
+        0,
+      ),
+      current: currentStatus
         ? {
-            suggestionId: status.current.suggestionId,
-            prompt: current?.prompt ?? null,
-            percent: Math.round(status.current.percent),
-            etaSeconds: status.current.etaSeconds === null ? null : Math.round(status.current.etaSeconds),
-            attempt: status.current.attempt,
-            waitingOnSd: status.current.phase === 'waiting',
-            starting: status.current.phase === 'starting',
+            suggestionId: currentStatus.suggestionId,
+            prompt: prompts.get(currentStatus.suggestionId) ?? null,
+            percent: Math.round(currentStatus.percent),
+            etaSeconds: currentStatus.etaSeconds === null ? null : Math.round(currentStatus.etaSeconds),
+            attempt: currentStatus.attempt,
+            waitingOnSd: currentStatus.phase === 'waiting',
+            starting: currentStatus.phase === 'starting',
           }
         : null,
-      waiting: waiting.map((row) => ({ id: row.id, prompt: row.prompt })),
+      waiting: nextUp.map(({ id, where, first: putFirst }) => ({
+        id,
+        prompt: prompts.get(id) ?? '',
+        where: where === null ? null : this.workerName(where, workers),
+        first: putFirst,
+        canRenderNext: where === null && !putFirst,
+      })),
       failed: failed.map((row) => ({ id: row.id, prompt: row.prompt, reason: row.failureReason })),
       recent: recent.map((row) => ({ id: row.id, prompt: row.prompt })),
       counts,
+      renderers: connections.map((connection) => ({
+        key: connection.key,
+        state: connection.link.view.state,
+        problem: connection.link.view.problem,
+        heldPrompts: this.dispatcher.board
+          .workers()
+          .filter((key) => parseWorkerKey(key).renderer === connection.key)
+          .reduce((sum, key) => sum + this.dispatcher.board.count(key), 0),
+      })),
+      workers,
+      severalWorkers: several,
+      expected: this.waits.summary(),
+      graceSeconds: Math.round(this.config.rendererGraceMs / 1000),
     };
   }
+
+  /** Every worker of every connected renderer, numbered across renderers from 1. */
+  private workerPanels(): WorkerPanel[] {
+    const panels: WorkerPanel[] = [];
+    for (const connection of this.pool.connections) {
+      const status = connection.link.connected ? connection.link.view.status : null;
+      if (!status) continue;
+      for (const worker of workersOf(status))
+        panels.push(this.workerPanel(connection, worker, panels.length));
+    }
+    return panels;
+  }
+
+  private workerPanel(connection: RendererConnection, worker: WorkerStatus, position: number): WorkerPanel {
+    const key = workerKey(connection.key, worker.index);
+    const current = worker.current;
+    const held = this.dispatcher.board.count(key);
+    const [state, stateText]: [WorkerPanel['state'], string] = worker.waitingForSd
+      ? [
+          'waiting',
+          worker.pauseReason ??
+            `Stable Diffusion is not answering${worker.sdError ? ` (${worker.sdError})` : ''}`,
+        ]
+      : worker.paused
+        ? ['paused', current ? 'Paused: finishes the image it has started' : 'Paused']
+        : current
+          ? ['rendering', 'Rendering']
+          : worker.backend !== 'preview' && !worker.sdReachable && worker.sdError
+            ? ['unreachable', `Stable Diffusion is not answering (${worker.sdError})`]
+            : ['idle', 'Idle'];
+    return {
+      renderer: connection.index,
+      index: worker.index,
+      name: `SD server ${position + 1}`,
+      rendererKey: connection.key,
+      backend: worker.backend,
+      description: worker.backendDescription,
+      state,
+      stateText,
+      paused: worker.paused,
+      current: current
+        ? {
+            suggestionId: current.suggestionId,
+            prompt: null,
+            percent: Math.round(current.percent),
+            etaSeconds: current.etaSeconds === null ? null : Math.round(current.etaSeconds),
+            waitingOnSd: current.phase === 'waiting',
+          }
+        : null,
+      queued: Math.max(0, held - (current ? 1 : 0)),
+      imagesPerMinute: roundRate(this.times.imagesPerMinute(key)),
+    };
+  }
+
+  /** What the workers hold, in the order they will take it: each worker's jobs, workers side by side. */
+  private heldInOrder(): { id: number; key: string }[] {
+    const board = this.dispatcher.board;
+    const lanes = board.workers().map((key) => board.jobs(key).map((job) => ({ id: job.id, key })));
+    const merged: { id: number; key: string }[] = [];
+    for (let i = 0; lanes.some((lane) => i < lane.length); i++) {
+      for (const lane of lanes) if (i < lane.length) merged.push(lane[i]);
+    }
+    return merged;
+  }
+
+  private workerName(key: string, workers: WorkerPanel[]): string {
+    const { renderer, index } = parseWorkerKey(key);
+    return (
+      workers.find((worker) => worker.rendererKey === renderer && worker.index === index)?.name ?? renderer
+    );
+  }
+}
+
+function roundRate(perMinute: number | null): number | null {
+  if (perMinute === null) return null;
+  return perMinute >= 10 ? Math.round(perMinute) : Math.round(perMinute * 10) / 10;
 }
 
 function unavailable(error: unknown): ServiceUnavailableException {

@@ -1,18 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { RendererPattern, type CatalogReply } from '#contracts';
-import { RendererClient } from './renderer.client.js';
-import { RendererLink } from './renderer-link.service.js';
+import { RendererPool } from './renderer-pool.service.js';
 
 /** The settings page waits this long at most for SD's lists. */
 const CATALOG_TIMEOUT_MS = 3_000;
 
-/** What the SD server offers (checkpoints, samplers), for the host's generation settings. */
+/**
+ * What the SD servers offer (checkpoints, samplers), for the host's generation settings: the first connected
+ * renderer's answer (the settings apply to every SD server, so the host gives them all the same models).
+ */
 @Injectable()
 export class RendererCatalog {
-  constructor(
-    private readonly client: RendererClient,
-    private readonly link: RendererLink,
-  ) {}
+  constructor(private readonly pool: RendererPool) {}
 
   /** Empty lists with the reason when they cannot be had; never throws. */
   async list(): Promise<CatalogReply> {
@@ -22,9 +21,10 @@ export class RendererCatalog {
       schedulers: [],
       unavailable: reason,
     });
-    if (!this.link.connected) return unavailable('The renderer is not connected.');
+    const connected = this.pool.connections.find((connection) => connection.link.connected);
+    if (!connected) return unavailable('The renderer is not connected.');
     try {
-      return await this.client.send(RendererPattern.Catalog, {}, CATALOG_TIMEOUT_MS);
+      return await connected.client.send(RendererPattern.Catalog, {}, CATALOG_TIMEOUT_MS);
     } catch (error) {
       return unavailable(error instanceof Error ? error.message : 'The renderer is not connected.');
     }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { RendererPattern, type RendererStatus } from '#contracts';
 import { RendererClient, RendererRefusedError } from './renderer.client.js';
 import { Sleeper } from './sleeper.js';
@@ -18,14 +18,14 @@ export interface LinkView {
 }
 
 /**
- * Watches the link to the renderer: asks for its status every second (queue, job, progress for the host's
+ * Watches the link to one renderer: asks for its status every second (queue, job, progress for the host's
  * panel), notices drops (a dropped link may mean a restarted renderer with an empty queue), and tells its
  * listeners when the link is (back) up, so the dispatcher can hand everything over again. The gateway
- * starts and serves guests with the renderer down; this keeps retrying on its own.
+ * starts and serves guests with the renderer down; this keeps retrying on its own. RendererPool makes one
+ * per renderer and starts and stops it with the app.
  */
-@Injectable()
-export class RendererLink implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('RendererLink');
+export class RendererLink {
+  private readonly logger: Logger;
   private readonly sleeper = new Sleeper();
   private readonly upListeners: (() => void)[] = [];
   private readonly changeListeners: (() => void)[] = [];
@@ -33,7 +33,11 @@ export class RendererLink implements OnApplicationBootstrap, OnApplicationShutdo
   private status: RendererStatus | null = null;
   private problem: string | null = null;
 
-  constructor(private readonly client: RendererClient) {
+  constructor(
+    private readonly client: RendererClient,
+    name = 'RendererLink',
+  ) {
+    this.logger = new Logger(name);
     this.client.onLinkDropped(() => this.reportFailure(null));
   }
 

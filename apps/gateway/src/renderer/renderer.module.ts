@@ -1,18 +1,44 @@
 import { Module } from '@nestjs/common';
+import { GatewayConfig } from '../config/gateway.config.js';
 import { PicturesModule } from '../pictures/pictures.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
 import { SuggestionsModule } from '../suggestions/suggestions.module.js';
 import { Dispatcher } from './dispatcher.service.js';
 import { RenderOutputService } from './render-output.service.js';
+import { RenderTimes } from './render-times.service.js';
 import { RendererCatalog } from './renderer-catalog.service.js';
 import { RendererClient } from './renderer.client.js';
-import { RendererLink } from './renderer-link.service.js';
+import {
+  RENDERER_CLIENT_FACTORY,
+  RendererPool,
+  type RendererClientFactory,
+} from './renderer-pool.service.js';
 import { ResultIntake } from './result-intake.service.js';
+import { WaitEstimates } from './wait-estimates.service.js';
 
-/** The gateway's side of the renderer: the client, the link monitor, the dispatcher and the result intake. */
+/**
+ * The gateway's side of the renderers: one client and link monitor per renderer (the pool), the dispatcher,
+ * the result intake, the measured render times and the guests' expected waits.
+ */
 @Module({
   imports: [SuggestionsModule, SettingsModule, PicturesModule],
-  providers: [RendererClient, RendererLink, Dispatcher, ResultIntake, RenderOutputService, RendererCatalog],
-  exports: [RendererClient, RendererLink, RendererCatalog],
+  providers: [
+    {
+      provide: RENDERER_CLIENT_FACTORY,
+      useFactory:
+        (config: GatewayConfig): RendererClientFactory =>
+        (endpoint) =>
+          new RendererClient(config, endpoint),
+      inject: [GatewayConfig],
+    },
+    RendererPool,
+    Dispatcher,
+    ResultIntake,
+    RenderOutputService,
+    RendererCatalog,
+    RenderTimes,
+    WaitEstimates,
+  ],
+  exports: [RendererPool, RendererCatalog, Dispatcher, RenderTimes, WaitEstimates],
 })
 export class RendererModule {}

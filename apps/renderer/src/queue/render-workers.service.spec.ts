@@ -85,7 +85,7 @@ describe('RenderWorkers: one worker per SD server', () => {
     ]);
     expect(status).toMatchObject({ queueLength: 1, paused: false, waitingForSd: false });
     servers[1].renders[0].finish();
-    const { started, results } = await store.take({ waitMs: 1000, max: 10 });
+    const { started } = await store.take({ waitMs: 1000, max: 10 });
     expect(started.map((s) => [s.suggestionId, s.worker])).toEqual(
       expect.arrayContaining([
         [1, 0],
