@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseRendererConfig } from '../apps/renderer/src/config/renderer.config.js';
 import { createRenderer, type StartedRenderer } from '../apps/renderer/src/setup.js';
 import { RendererCatalog } from '../apps/gateway/src/renderer/renderer-catalog.service.js';
-import { RendererLink } from '../apps/gateway/src/renderer/renderer-link.service.js';
+import { RendererPool } from '../apps/gateway/src/renderer/renderer-pool.service.js';
 import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import {
   becomeAdmin,
@@ -63,7 +63,7 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     cleanups.push(() => gateway.close());
     expect((await browser(gateway.url).get('/').set('Accept', HTML)).status).toBe(200);
     const id = await approvedPrompt(gateway, 'rendered after the renderer comes up');
-    const link = gateway.app.get(RendererLink);
+    const link = gateway.app.get(RendererPool).connections[0].link;
     expect(link.view.state).not.toBe('connected');
     expect((await gateway.app.get(SuggestionQueries).findById(id))!.status).toBe('approved');
 
@@ -119,7 +119,7 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     const id = await approvedPrompt(gateway, 'never rendered with a wrong token');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     // The renderer answers, but refuses us: the panel says so, naming the setting to fix.
-    expect(gateway.app.get(RendererLink).view).toMatchObject({
+    expect(gateway.app.get(RendererPool).connections[0].link.view).toMatchObject({
       state: 'refused',
       problem: expect.stringContaining('RENDERER_TOKEN'),
     });
@@ -136,7 +136,7 @@ describe('gateway ↔ renderer link (in-process apps, real TCP)', () => {
     await openHome(admin);
     await becomeAdmin(gateway, admin);
     await eventually(
-      () => gateway.app.get(RendererLink).view.state,
+      () => gateway.app.get(RendererPool).connections[0].link.view.state,
       (state) => state === 'connected',
       10_000,
       'the link',

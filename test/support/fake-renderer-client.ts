@@ -173,10 +173,10 @@ export class FakeRendererClient {
   private workerStatus(index: number): WorkerStatus {
     const paused = this.paused[index];
     const waiting = this.sdDown.has(index);
-    // A paused worker starts nothing new; one waiting for SD holds its first job.
+    // The first job it holds is the one it works on (a paused worker finishes it; one waiting for SD holds it).
     const held = this.held[index];
-    const current = paused ? undefined : held[0];
-    const queued = paused ? [...held] : held.slice(1);
+    const current = held[0];
+    const queued = held.slice(1);
     return {
       index,
       backend: 'preview',
