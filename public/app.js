@@ -8,7 +8,9 @@
     const max = Number(counter.dataset.max);
     const update = () => {
       const length = field.value.trim().length;
-      field.setCustomValidity(length === 0 ? 'Write a prompt first.' : length > max ? `At most ${max} characters.` : '');
+      field.setCustomValidity(
+        length === 0 ? 'Write a prompt first.' : length > max ? `At most ${max} characters.` : '',
+      );
       counter.textContent = `${length} / ${max} characters`;
       counter.classList.toggle('over', length > max);
     };
@@ -73,12 +75,25 @@
     if (!chip) return;
     chip.textContent = status;
     chip.className = `status status-${status}`;
+    // A prompt that is no longer waiting has no wait to show.
+    const wait = item.querySelector('[data-wait]');
+    if (wait && !['approved', 'queued', 'rendering'].includes(status)) wait.hidden = true;
     // Said aloud too: a screen reader does not notice a chip changing on its own.
     const announcer = document.querySelector('[data-status-announcer]');
     const text = item.querySelector('.prompt-text')?.textContent ?? '';
-    if (announcer) announcer.textContent = `Your prompt “${text.length > 60 ? `${text.slice(0, 59)}…` : text}” is ${status}.`;
+    if (announcer)
+      announcer.textContent = `Your prompt “${text.length > 60 ? `${text.slice(0, 59)}…` : text}” is ${status}.`;
     // After the reveal a finished image belongs on the page: fetch the page again to show it.
     if (status === 'rendered' && list.hasAttribute('data-revealed')) location.reload();
+  });
+  // How long an approved prompt is expected to wait, in whole minutes (null: no estimate right now).
+  events.addEventListener('wait.changed', (event) => {
+    const { suggestionId, minutes } = JSON.parse(event.data);
+    const wait = document.querySelector(`.prompt-item[data-prompt-id="${Number(suggestionId)}"] [data-wait]`);
+    if (!wait) return;
+    wait.hidden = minutes === null;
+    if (minutes !== null)
+      wait.textContent = minutes === 1 ? 'about 1 minute' : `about ${Number(minutes)} minutes`;
   });
   // The host changed something every guest sees (the reveal, sizes, submissions open or closed).
   events.addEventListener('settings.updated', () => location.reload());

@@ -100,3 +100,66 @@ export async function startComfyStack(
     },
   };
 }
+
+export interface GpuStack {
+  /** The fake SD servers, renderer by renderer, in SD_URL order. */
+  sds: FakeA1111[][];
+  renderers: StartedRenderer[];
+  gateway: TestGateway;
+  /** `RENDERERS` as the gateway was given it. */
+  renderersSetting: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * Several renderers, each with its own fake AUTOMATIC1111 servers (one worker each), and one gateway feeding
+ * them all (RENDERERS), on 127.0.0.1. `renderers` gives each fake's fixed time per image, renderer by
+ * renderer: [[200, 200], [100]] is two renderers, the first with two servers at 200 ms, the second with one
+ * at 100 ms.
+ */
+export async function startGpuStack(
+  dir: string,
+  renderers: number[][],
+  options: { gatewayEnv?: Record<string, string>; rendererEnv?: Record<string, string> } = {},
+): Promise<GpuStack> {
+  const token = 'gpu-stack-token-0123456789abcdef';
+  const sds: FakeA1111[][] = [];
+  const started: StartedRenderer[] = [];
+  for (const delays of renderers) {
+    const servers = await Promise.all(delays.map((fixedDelayMs) => startFakeA1111({ fixedDelayMs })));
+    sds.push(servers);
+    started.push(
+      await createRenderer(
+        parseRendererConfig({
+          RENDERER_HOST: '127.0.0.1',
+          RENDERER_PORT: String(await freePort()),
+          RENDERER_TOKEN: token,
+          SD_URL: servers.map((server) => server.url).join(','),
+          SD_CONNECT_TIMEOUT_MS: '500',
+          RENDER_RETRY_BASE_MS: '50',
+          ...options.rendererEnv,
+        }),
+        { logger: process.env['RENDERER_TEST_LOGS'] ? undefined : false },
+      ),
+    );
+  }
+  const renderersSetting = started.map((renderer) => `127.0.0.1:${renderer.port}`).join(',');
+  const gateway = await startGateway(dir, {
+    RENDERERS: renderersSetting,
+    RENDERER_TOKEN: token,
+    MAX_PENDING_PER_GUEST: '1000',
+    SUBMISSIONS_PER_MINUTE: '10000',
+    ...options.gatewayEnv,
+  });
+  return {
+    sds,
+    renderers: started,
+    gateway,
+    renderersSetting,
+    close: async () => {
+      await gateway.close();
+      await Promise.all(started.map((renderer) => renderer.close()));
+      await Promise.all(sds.flat().map((sd) => sd.close()));
+    },
+  };
+}

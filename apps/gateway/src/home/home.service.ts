@@ -5,7 +5,9 @@ import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry, type Refusal } from '../common/answer/page-registry.service.js';
 import { hasServableImage } from '../gallery/image-files.js';
 import { IdentityService } from '../identity/identity.service.js';
+import { aboutMinutes, WaitEstimates } from '../renderer/wait-estimates.service.js';
 import { SettingsService } from '../settings/settings.service.js';
+import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
 import { toSuggestionView } from '../suggestions/suggestion.view.js';
 import { SuggestionsService } from '../suggestions/suggestions.service.js';
 import type { UserEntity } from '../users/user.entity.js';
@@ -17,6 +19,8 @@ export interface ColourView {
 }
 
 const DEFAULT_SIZE = 512;
+/** Statuses in which a guest is told how long their prompt is expected to wait. */
+const WAITING: readonly SuggestionStatus[] = ['approved', 'queued', 'rendering'];
 
 /** The guest page: "Are you lost?", the invite-only notice, or the guest's colour, form and prompts. */
 @Injectable()
@@ -26,6 +30,7 @@ export class HomeService implements OnModuleInit {
     private readonly suggestions: SuggestionsService,
     private readonly settings: SettingsService,
     private readonly pages: PageRegistry,
+    private readonly waits: WaitEstimates,
   ) {}
 
   /** A refused prompt comes back on this page, the message beside the form and the text kept. */
@@ -73,6 +78,10 @@ export class HomeService implements OnModuleInit {
           ...toSuggestionView(suggestion),
           // After the reveal a guest sees their own images; /images/:id checks the same rule again.
           showImage: settings.revealed && hasServableImage(suggestion),
+          // "about N minutes" until it is rendered; public/app.js keeps it current.
+          wait: WAITING.includes(suggestion.status)
+            ? aboutMinutes(this.waits.minutesFor(suggestion.id))
+            : null,
         })),
         hasAccount: Boolean(user.username),
         revealed: settings.revealed,

@@ -23,6 +23,12 @@ export function minutesOf(ms: number): number {
   return Math.max(1, Math.round(ms / MINUTE_MS));
 }
 
+/** What the guest page says: "about 1 minute", "about 5 minutes"; null without an estimate. */
+export function aboutMinutes(minutes: number | null): string | null {
+  if (minutes === null) return null;
+  return minutes === 1 ? 'about 1 minute' : `about ${minutes} minutes`;
+}
+
 /**
  * How long each approved suggestion is expected to wait, from the measured render times and the work ahead
  * of it: what every usable worker holds (the job it renders by its progress, then its short queue), then
