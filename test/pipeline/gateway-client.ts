@@ -55,18 +55,35 @@ export class GatewayClient {
   }
 
   /** Reads prompt states straight from the gateway's SQLite file (WAL allows a reader beside it). */
-  statuses(
-    ids: number[],
-  ): Promise<Map<number, { status: string; failureReason: string | null; imageFile: string | null }>> {
+  statuses(ids: number[]): Promise<
+    Map<
+      number,
+      {
+        status: string;
+        failureReason: string | null;
+        imageFile: string | null;
+        worker: string | null;
+        seed: number | null;
+      }
+    >
+  > {
     return new Promise((resolve, reject) => {
       const db = new sqlite3.Database(this.databasePath, sqlite3.OPEN_READONLY, (openError) => {
         if (openError) return reject(openError);
         db.all(
-          `SELECT id, status, failure_reason AS failureReason, image_file AS imageFile FROM suggestions WHERE id IN (${ids.map(() => '?').join(',')})`,
+          `SELECT id, status, failure_reason AS failureReason, image_file AS imageFile, worker, seed
+           FROM suggestions WHERE id IN (${ids.map(() => '?').join(',')})`,
           ids,
           (
             error,
-            rows: { id: number; status: string; failureReason: string | null; imageFile: string | null }[],
+            rows: {
+              id: number;
+              status: string;
+              failureReason: string | null;
+              imageFile: string | null;
+              worker: string | null;
+              seed: number | null;
+            }[],
           ) => {
             db.close();
             if (error) return reject(error);

@@ -85,8 +85,9 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
         this.nudge();
       }
     });
+    // Lost workers are noticed by time passing, and a resync that failed is tried again.
     this.timer = setInterval(() => {
-      if (this.handOverDue(this.pool.workers()).length > 0) this.nudge();
+      if (this.resyncDue.size > 0 || this.handOverDue(this.pool.workers()).length > 0) this.nudge();
     }, CHECK_INTERVAL_MS);
     this.timer.unref();
   }
