@@ -4,6 +4,7 @@ import type { Benchmark, QualityCheck } from './lib/benchmark.js';
 import { printTable } from './lib/table.js';
 import { httpBenchmark } from './http.bench.js';
 import { identifyBenchmark } from './identify.bench.js';
+import { gpusBenchmark } from './gpus.bench.js';
 import { busyBenchmark, pipelineBenchmark } from './pipeline.bench.js';
 import { rendererMemoryBenchmark } from './renderer-memory.bench.js';
 
@@ -18,6 +19,7 @@ const BENCHMARKS: Benchmark[] = [
   httpBenchmark,
   pipelineBenchmark,
   busyBenchmark,
+  gpusBenchmark,
   rendererMemoryBenchmark,
 ];
 

@@ -109,10 +109,26 @@ export class PipelineStack {
 
   /** `dir` holds the database and output; the caller removes it. */
   static async start(dir: string, sdUrl: string | null): Promise<PipelineStack> {
+    return PipelineStack.startMany(dir, [sdUrl]);
+  }
+
+  /**
+   * One renderer per entry of `sdUrls` (its SD_URL: one URL, a comma-separated list for several SD servers,
+   * or null for the preview backend) and one gateway feeding them all (RENDERERS).
+   */
+  static async startMany(
+    dir: string,
+    sdUrls: (string | null)[],
+    gatewayEnv: Record<string, string> = {},
+  ): Promise<PipelineStack> {
     const processes: BuiltProcess[] = [];
     try {
-      const rendererPort = await freePort();
-      processes.push(await startRendererProcess(rendererPort, sdUrl));
+      const rendererPorts: number[] = [];
+      for (const sdUrl of sdUrls) {
+        const port = await freePort();
+        rendererPorts.push(port);
+        processes.push(await startRendererProcess(port, sdUrl));
+      }
       const gatewayPort = await freePort();
       const outputDir = join(dir, 'output');
       mkdirSync(outputDir, { recursive: true });
@@ -123,18 +139,20 @@ export class PipelineStack {
           PORT: String(gatewayPort),
           DATABASE_PATH: join(dir, 'vernissage.sqlite'),
           OUTPUT_DIR: outputDir,
-          RENDERER_HOST: '127.0.0.1',
-          RENDERER_PORT: String(rendererPort),
+          RENDERERS: rendererPorts.map((port) => `127.0.0.1:${port}`).join(','),
           RENDERER_TOKEN: BENCH_RENDERER_TOKEN,
           RENDERER_TOKEN_FILE: join(dir, 'renderer.token'),
           MAX_PENDING_PER_GUEST: '1000',
           SUBMISSIONS_PER_MINUTE: '10000',
+          ...gatewayEnv,
         },
         { profile: true },
       );
       processes.push(gateway);
       const claim = (await gateway.waitFor(/https?:\/\/[^/\s]+(\/admin\/claim\/[A-Za-z0-9_-]+)/))[1];
-      await gateway.waitFor(/Renderer connected/);
+      for (const port of rendererPorts) {
+        await gateway.waitFor(new RegExp(`Renderer 127\\.0\\.0\\.1:${port} is in sync`));
+      }
       const stack = new PipelineStack(`http://127.0.0.1:${gatewayPort}`, outputDir, processes);
       await stack.claimAdmin(claim);
       return stack;
@@ -145,11 +163,15 @@ export class PipelineStack {
   }
 
   get gateway(): BuiltProcess {
-    return this.processes[1];
+    return this.processes[this.processes.length - 1];
   }
 
   get renderer(): BuiltProcess {
     return this.processes[0];
+  }
+
+  get renderers(): BuiltProcess[] {
+    return this.processes.slice(0, -1);
   }
 
   private async claimAdmin(claimPath: string): Promise<void> {
@@ -273,8 +295,8 @@ export class PipelineStack {
 
   async stop(): Promise<void> {
     this.client.close();
-    // Gateway first, so it does not log the renderer going away.
+    // Gateway first, so it does not log the renderers going away.
     await this.gateway.stop();
-    await this.renderer.stop();
+    await stopAll(this.renderers);
   }
 }

@@ -67,6 +67,8 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
+    // A link may already be up (the pool starts first): every renderer is due a resync once it is.
+    for (const connection of this.pool.connections) this.resyncDue.add(connection.key);
     this.pool.onUp((connection) => {
       this.resyncDue.add(connection.key);
       void this.dispatch();
