@@ -91,13 +91,19 @@ async function measure(layout: Layout): Promise<Row> {
         for (let run = 0; run < RUNS; run++) {
           const jobs = JOBS_PER_SERVER * layout.servers;
           const ids = await stack.submit(jobs);
+          // Every job waits before the first starts: approved while the servers are paused, then resumed.
+          await stack.setPaused(true);
+          await stack.approveAll(ids);
           await Promise.all(sds.map((sd) => sd.control('/fake/reset', {})));
-          const { totalMs } = await stack.approveAndWaitForImages(ids, jobs * DELAY_MS + 60_000);
+          const { lastWallAt } = await stack.whileWatchingImages(ids, jobs * DELAY_MS + 60_000, () =>
+            stack.setPaused(false),
+          );
           const stats = await Promise.all(sds.map((sd) => sd.stats()));
           const drawn = stats.reduce((sum, s) => sum + s.generations, 0);
           if (drawn !== jobs) throw new Error(`the fakes drew ${drawn} images for ${jobs} jobs`);
+          const firstStart = Math.min(...stats.map((s) => s.firstStartAt ?? Infinity));
           runs.push({
-            jobsPerS: jobs / (totalMs / 1000),
+            jobsPerS: jobs / ((lastWallAt - firstStart) / 1000),
             ...busyWhileWaiting(stats),
             jobsPerServer: stats.map((s) => s.generations),
           });
@@ -155,8 +161,9 @@ async function runGpus(): Promise<QualityCheck[]> {
     }),
     [
       'Gateway, renderers and fake SD servers (test/fakes/fake-a1111, --fixed-delay-ms) each run as their own built',
-      `process on 127.0.0.1. ${GUESTS} guests pre-submit the prompts; the admin approves them all over HTTP and the clock`,
-      'runs from the first approval to the last <id>.png on disk. "ratio to N × one" divides by N times the',
+      `process on 127.0.0.1. ${GUESTS} guests pre-submit the prompts; the admin pauses every server, approves them all over`,
+      "HTTP and resumes (so every job waits from the start); the clock runs from the first image's start on any fake",
+      'to the last <id>.png on disk. "ratio to N × one" divides by N times the',
       'one-server figure of this same run (target ≥ 0.9). "busy while jobs wait": each server\'s share of the time',
       "from the first image's start to the last image's start (jobs are waiting all along) spent drawing, from the",
       "fakes' own per-image spans; the least busy server's, median of the runs (target ≥ 98 %). A gap is one",

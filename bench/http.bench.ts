@@ -77,12 +77,7 @@ async function homePageLoad(gateway: ChildServer, hello: ChildServer): Promise<{
     client.close();
   }
   const targets = [
-    {
-      name: 'bare Express 5 "hello"',
-      server: hello,
-      url: `${hello.url}/`,
-      headers: {} as Record<string, string>,
-    },
+    { name: 'bare Express 5 "hello"', server: hello, url: `${hello.url}/`, headers: {} as Record<string, string> },
     { name: 'gateway: guest home page', server: gateway, url: `${gateway.url}/`, headers: guest.headers },
   ];
   for (const target of targets) await load(target.server, target.url, target.headers, WARMUP_S);
@@ -118,7 +113,7 @@ async function homePageLoad(gateway: ChildServer, hello: ChildServer): Promise<{
       `  this process. On ${cpus().length} cores that gives the server about one core and the load generator the other, the`,
       '  same for both servers. Neither server is loaded while the other is measured.',
       `Rounds (req/s): bare ${runs[0].map((sample) => count(sample.okPerSecond)).join(', ')}; gateway ${runs[1].map((sample) => count(sample.okPerSecond)).join(', ')}.`,
-      "CPU ms/req is the server process's own CPU time (user + system) per answered request: it does not depend on",
+      'CPU ms/req is the server process\'s own CPU time (user + system) per answered request: it does not depend on',
       `  how busy the rest of the machine is. By CPU, a page costs ${ratio(ours.cpu / bare.cpu)} a bare "hello".`,
     ],
   );

@@ -4,6 +4,7 @@ import type { Benchmark, QualityCheck } from './lib/benchmark.js';
 import { printTable } from './lib/table.js';
 import { httpBenchmark } from './http.bench.js';
 import { identifyBenchmark } from './identify.bench.js';
+import { orderBenchmark } from './order.bench.js';
 import { gpusBenchmark } from './gpus.bench.js';
 import { busyBenchmark, pipelineBenchmark } from './pipeline.bench.js';
 import { rendererMemoryBenchmark } from './renderer-memory.bench.js';
@@ -20,6 +21,7 @@ const BENCHMARKS: Benchmark[] = [
   pipelineBenchmark,
   busyBenchmark,
   gpusBenchmark,
+  orderBenchmark,
   rendererMemoryBenchmark,
 ];
 

@@ -17,11 +17,7 @@
       return;
     }
     // Keep the host's place: do not redraw the queue while a button in it has focus.
-    if (
-      part === 'queue' &&
-      target.contains(document.activeElement) &&
-      document.activeElement !== document.body
-    ) {
+    if (part === 'queue' && target.contains(document.activeElement) && document.activeElement !== document.body) {
       setTimeout(() => refresh(part, target), 1000);
       return;
     }
@@ -67,10 +63,7 @@
     const button = form.querySelector('button');
     if (button) button.disabled = true;
     try {
-      const res = await fetch(form.action, {
-        method: 'POST',
-        headers: { Accept: 'application/json', 'x-csrf-token': csrf },
-      });
+      const res = await fetch(form.action, { method: 'POST', headers: { Accept: 'application/json', 'x-csrf-token': csrf } });
       // Decided (or already decided elsewhere): the row goes at once; the refresh below confirms it.
       if (res.ok || res.status === 409) form.closest('.queue-item')?.remove();
       if (!res.ok) {
@@ -88,12 +81,7 @@
   // Keyboard: A approves and D denies the oldest prompt on the page.
   document.addEventListener('keydown', (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (
-      event.target instanceof HTMLInputElement ||
-      event.target instanceof HTMLTextAreaElement ||
-      event.target instanceof HTMLSelectElement
-    )
-      return;
+    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLSelectElement) return;
     const key = event.key.toLowerCase();
     if (key !== 'a' && key !== 'd') return;
     const oldest = queue?.querySelector('.queue-item');

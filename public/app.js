@@ -8,9 +8,7 @@
     const max = Number(counter.dataset.max);
     const update = () => {
       const length = field.value.trim().length;
-      field.setCustomValidity(
-        length === 0 ? 'Write a prompt first.' : length > max ? `At most ${max} characters.` : '',
-      );
+      field.setCustomValidity(length === 0 ? 'Write a prompt first.' : length > max ? `At most ${max} characters.` : '');
       counter.textContent = `${length} / ${max} characters`;
       counter.classList.toggle('over', length > max);
     };
@@ -81,8 +79,7 @@
     // Said aloud too: a screen reader does not notice a chip changing on its own.
     const announcer = document.querySelector('[data-status-announcer]');
     const text = item.querySelector('.prompt-text')?.textContent ?? '';
-    if (announcer)
-      announcer.textContent = `Your prompt “${text.length > 60 ? `${text.slice(0, 59)}…` : text}” is ${status}.`;
+    if (announcer) announcer.textContent = `Your prompt “${text.length > 60 ? `${text.slice(0, 59)}…` : text}” is ${status}.`;
     // After the reveal a finished image belongs on the page: fetch the page again to show it.
     if (status === 'rendered' && list.hasAttribute('data-revealed')) location.reload();
   });
@@ -92,8 +89,7 @@
     const wait = document.querySelector(`.prompt-item[data-prompt-id="${Number(suggestionId)}"] [data-wait]`);
     if (!wait) return;
     wait.hidden = minutes === null;
-    if (minutes !== null)
-      wait.textContent = minutes === 1 ? 'about 1 minute' : `about ${Number(minutes)} minutes`;
+    if (minutes !== null) wait.textContent = minutes === 1 ? 'about 1 minute' : `about ${Number(minutes)} minutes`;
   });
   // The host changed something every guest sees (the reveal, sizes, submissions open or closed).
   events.addEventListener('settings.updated', () => location.reload());

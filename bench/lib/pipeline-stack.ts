@@ -256,10 +256,43 @@ export class PipelineStack {
     ids: number[],
     timeoutMs: number,
   ): Promise<{ totalMs: number; approvalsMs: number }> {
+    const started = performance.now();
+    let approvedAt = 0;
+    const { lastAt } = await this.whileWatchingImages(ids, timeoutMs, async () => {
+      await this.approveAll(ids);
+      approvedAt = performance.now();
+    });
+    return { totalMs: lastAt - started, approvalsMs: approvedAt - started };
+  }
+
+  /** Pauses (or resumes) every SD server of every renderer, as the panel's Pause / Resume does. */
+  async setPaused(paused: boolean): Promise<void> {
+    const reply = await this.client.send(
+      'POST',
+      `/admin/renderer/${paused ? 'pause' : 'resume'}`,
+      this.adminHeaders,
+    );
+    if (reply.status !== 200)
+      throw new Error(`${paused ? 'pause' : 'resume'} answered ${reply.status}: ${reply.body}`);
+  }
+
+  /**
+   * Runs `action` and waits until every `<id>.png` is in the output directory; `lastAt` is when the last one
+   * appeared (performance.now(), and `lastWallAt`, Date.now(), to compare with other processes' stamps).
+   */
+  async whileWatchingImages(
+    ids: number[],
+    timeoutMs: number,
+    action: () => Promise<void>,
+  ): Promise<{ lastAt: number; lastWallAt: number }> {
     const missing = new Set(ids.map((id) => `${id}.png`));
-    let lastSeenAt = 0;
+    let lastAt = 0;
+    let lastWallAt = 0;
     const seen = (name: string) => {
-      if (missing.delete(name)) lastSeenAt = performance.now();
+      if (missing.delete(name)) {
+        lastAt = performance.now();
+        lastWallAt = Date.now();
+      }
     };
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -281,11 +314,8 @@ export class PipelineStack {
       );
     });
     try {
-      const started = performance.now();
-      let approvedAt = 0;
-      const approved = this.approveAll(ids).then(() => (approvedAt = performance.now()));
-      await Promise.race([Promise.all([approved, done]), timeout]);
-      return { totalMs: lastSeenAt - started, approvalsMs: approvedAt - started };
+      await Promise.race([Promise.all([action(), done]), timeout]);
+      return { lastAt, lastWallAt };
     } finally {
       clearTimeout(timer);
       clearInterval(sweep);
