@@ -19,6 +19,7 @@ function user(id: number, extra: Partial<UserEntity> = {}): UserEntity {
     colourIndex: id,
     role: 'guest',
     banned: false,
+    trusted: false,
     createdAt: new Date('2026-01-01T20:00:00Z'),
     lastSeenAt: new Date('2026-01-01T21:00:00Z'),
     username: null,
