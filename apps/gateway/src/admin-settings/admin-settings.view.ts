@@ -1,6 +1,6 @@
 import type { CatalogReply } from '#contracts';
 import type { AccessMode } from '../accounts/access-mode.js';
-import type { Settings } from '../settings/settings.service.js';
+import type { AutoApproveMode, Settings } from '../settings/settings.service.js';
 import {
   SIZE_MAX,
   SIZE_MIN,
@@ -19,6 +19,11 @@ export interface SettingsView {
   sampler: string;
   negativePrompt: string;
   model: string;
+  holdWords: string[];
+  denyWords: string[];
+  autoApprove: AutoApproveMode;
+  graceSeconds: number;
+  reviewRenders: boolean;
 }
 
 export function toSettingsView(settings: Settings): SettingsView {
@@ -32,8 +37,21 @@ export function toSettingsView(settings: Settings): SettingsView {
     sampler: settings.generation.sampler,
     negativePrompt: settings.generation.negativePrompt,
     model: settings.generation.model,
+    holdWords: [...settings.holdWords],
+    denyWords: [...settings.denyWords],
+    autoApprove: settings.autoApprove,
+    graceSeconds: settings.graceSeconds,
+    reviewRenders: settings.reviewRenders,
   };
 }
+
+/** The Auto-approve choices as the settings page names them (N is the Grace window field beside it). */
+export const AUTO_APPROVE_LABELS: Record<AutoApproveMode, string> = {
+  off: 'Off',
+  members: 'Members and staff',
+  trusted: 'Trusted guests',
+  grace: 'Everything not flagged after N seconds',
+};
 
 /** Samplers of AUTOMATIC1111 ≥ 1.9 (and Forge); a scheduler may follow the name ("DPM++ 2M Karras"). */
 export const COMMON_SAMPLERS = [
@@ -75,10 +93,16 @@ export interface SettingsFormValues {
   sampler: string;
   negativePrompt: string;
   model: string;
+  holdWords: string;
+  denyWords: string;
+  autoApprove: AutoApproveMode;
+  graceSeconds: string;
+  reviewRenders: boolean;
 }
 
 export interface SettingsFormView extends Omit<SettingsFormValues, 'sizes'> {
   inviteOnly: boolean;
+  autoApproveOptions: { value: AutoApproveMode; label: string; checked: boolean }[];
   sizeOptions: { value: number; checked: boolean }[];
   samplers: readonly string[];
   models: string[];
@@ -102,6 +126,11 @@ export function formValuesOf(settings: Settings): SettingsFormValues {
     sampler: view.sampler,
     negativePrompt: view.negativePrompt,
     model: view.model,
+    holdWords: view.holdWords.join('\n'),
+    denyWords: view.denyWords.join('\n'),
+    autoApprove: view.autoApprove,
+    graceSeconds: String(view.graceSeconds),
+    reviewRenders: view.reviewRenders,
   };
 }
 
@@ -137,6 +166,16 @@ export function formValuesFromInput(input: unknown, fallback: SettingsFormValues
     sampler: textOf('sampler', fallback.sampler),
     negativePrompt: textOf('negativePrompt', fallback.negativePrompt),
     model: textOf('model', fallback.model),
+    holdWords: textOf('holdWords', fallback.holdWords),
+    denyWords: textOf('denyWords', fallback.denyWords),
+    autoApprove: AUTO_APPROVE_LABELS[String(last('autoApprove')) as AutoApproveMode]
+      ? (String(last('autoApprove')) as AutoApproveMode)
+      : fallback.autoApprove,
+    graceSeconds: textOf('graceSeconds', fallback.graceSeconds),
+    reviewRenders:
+      'reviewRenders' in body
+        ? ['on', 'true', '1', 'yes'].includes(String(last('reviewRenders')).toLowerCase())
+        : fallback.reviewRenders,
   };
 }
 
@@ -154,6 +193,11 @@ export function toSettingsFormView(
   return {
     ...rest,
     inviteOnly: values.accessMode === 'invite-only',
+    autoApproveOptions: (Object.keys(AUTO_APPROVE_LABELS) as AutoApproveMode[]).map((value) => ({
+      value,
+      label: AUTO_APPROVE_LABELS[value],
+      checked: value === values.autoApprove,
+    })),
     sizeOptions: options.map((value) => ({ value, checked: checked.has(value) })),
     samplers: catalog.samplers.length > 0 ? catalog.samplers : COMMON_SAMPLERS,
     models: [...new Set([...catalog.models, ...(values.model ? [values.model] : [])])],

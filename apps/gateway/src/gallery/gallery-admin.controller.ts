@@ -9,7 +9,8 @@ import {
   Query,
   StreamableFile,
 } from '@nestjs/common';
-import { Roles } from '../auth/auth.decorators.js';
+import { CurrentUser, Roles } from '../auth/auth.decorators.js';
+import type { UserEntity } from '../users/user.entity.js';
 import { Answer } from '../common/answer/answer.decorator.js';
 import { RevealDto } from './dto/reveal.dto.js';
 import { ExportService } from './export.service.js';
@@ -45,8 +46,8 @@ export class GalleryAdminController {
   @Post('reveal')
   @HttpCode(200)
   @Answer({ redirect: '/admin' })
-  setReveal(@Body() input: RevealDto): Promise<{ revealed: boolean }> {
-    return this.reveal.setRevealed(input.revealed);
+  setReveal(@Body() input: RevealDto, @CurrentUser() admin: UserEntity): Promise<{ revealed: boolean }> {
+    return this.reveal.setRevealed(input.revealed, admin);
   }
 
   @Roles('admin')
