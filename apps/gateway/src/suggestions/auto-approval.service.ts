@@ -18,7 +18,9 @@ export const SWEEP_INTERVAL_MS = 500;
 export class AutoApproval implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('AutoApproval');
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<Applied[]> | null = null;
+  /** Sweeps run one after another, each with its own time. */
+  private last: Promise<unknown> = Promise.resolve();
+  private busy = false;
 
   constructor(
     private readonly lifecycle: SuggestionLifecycle,
@@ -28,6 +30,8 @@ export class AutoApproval implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
+      // A tick that finds the last sweep still running lets it be rather than queue up behind it.
+      if (this.busy) return;
       this.sweep().catch((error: unknown) =>
         this.logger.error(
           `Auto-approve sweep failed: ${error instanceof Error ? error.message : String(error)}`,
@@ -41,13 +45,18 @@ export class AutoApproval implements OnApplicationBootstrap, OnApplicationShutdo
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Approves whatever the current rules cover at `now`; one sweep at a time. */
-  sweep(now = this.clock.now()): Promise<Applied[]> {
-    if (this.running) return this.running;
-    this.running = this.sweepOnce(now).finally(() => {
-      this.running = null;
+  /** Approves whatever the current rules cover at `now` (after any sweep still running). */
+  sweep(now?: Date): Promise<Applied[]> {
+    const next = this.last.then(async () => {
+      this.busy = true;
+      try {
+        return await this.sweepOnce(now ?? this.clock.now());
+      } finally {
+        this.busy = false;
+      }
     });
-    return this.running;
+    this.last = next.catch(() => undefined);
+    return next;
   }
 
   /** When a waiting prompt submitted at `submittedAt` will be approved by the grace window, if it will be. */
