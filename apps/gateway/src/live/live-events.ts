@@ -7,7 +7,14 @@ import type { RenderReview, SuggestionStatus } from '../suggestions/suggestion.e
  */
 export type SuggestionEvent =
   | { type: 'suggestion.created'; suggestionId: number; userId: number }
-  | { type: 'suggestion.status'; suggestionId: number; userId: number; status: SuggestionStatus }
+  | {
+      type: 'suggestion.status';
+      suggestionId: number;
+      userId: number;
+      status: SuggestionStatus;
+      /** Set when a moderator changed the text on the way (edit and approve): pages show the new text. */
+      edited?: true;
+    }
   | { type: 'suggestion.removed'; suggestionId: number; userId: number }
   /** A render was passed or hidden (Review renders): the show and its author's page follow. */
   | { type: 'suggestion.review'; suggestionId: number; userId: number; review: RenderReview };

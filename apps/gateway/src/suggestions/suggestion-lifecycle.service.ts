@@ -149,25 +149,30 @@ export class SuggestionLifecycle {
   }
 
   /** A moderator's own text replaces the guest's, which is kept (and goes to the audit log); approved at once. */
-  editAndApprove(id: number, moderatorId: number, text: string, at = new Date()): Promise<Transition> {
-    return this.apply(
-      id,
-      'approved',
-      this.repository.editAndApprove(id, text, moderatorId, at, (rows) =>
-        this.audit.recordHeld(
-          rows.map((row) => ({
-            kind: 'edit',
-            action: 'edit-and-approve',
-            actorId: moderatorId,
-            suggestionId: row.id,
-            subjectUserId: row.userId,
-            summary: `Edited and approved ${promptLabel({ id: row.id, prompt: text })}`,
-            details: { original: row.prompt, edited: text },
-          })),
-          at,
-        ),
+  async editAndApprove(id: number, moderatorId: number, text: string, at = new Date()): Promise<Transition> {
+    const changed = await this.repository.editAndApprove(id, text, moderatorId, at, (rows) =>
+      this.audit.recordHeld(
+        rows.map((row) => ({
+          kind: 'edit',
+          action: 'edit-and-approve',
+          actorId: moderatorId,
+          suggestionId: row.id,
+          subjectUserId: row.userId,
+          summary: `Edited and approved ${promptLabel({ id: row.id, prompt: text })}`,
+          details: { original: row.prompt, edited: text },
+        })),
+        at,
       ),
     );
+    if (!changed) return this.refused(id);
+    this.live.emit({
+      type: 'suggestion.status',
+      suggestionId: changed.id,
+      userId: changed.userId,
+      status: 'approved',
+      edited: true,
+    });
+    return { ok: true, suggestionId: changed.id, userId: changed.userId };
   }
 
   /**
@@ -309,6 +314,10 @@ export class SuggestionLifecycle {
   ): Promise<Transition> {
     const changed = await write;
     if (changed) return this.announce(changed, status);
+    return this.refused(id);
+  }
+
+  private async refused(id: number): Promise<Refused> {
     const current = await this.repository.statusOf(id);
     return current === undefined
       ? { ok: false, suggestionId: id, reason: 'not-found' }
