@@ -206,6 +206,18 @@ export class SuggestionQueries implements OnModuleDestroy {
     return this.suggestions.countBy({ status: 'rendered', renderReview: 'waiting' });
   }
 
+  /** What bulk actions need to know of each selected suggestion, in one query. */
+  statesOf(
+    ids: readonly number[],
+  ): Promise<{ id: number; status: SuggestionStatus; flagged: number; hasPicture: number }[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.sql.all(
+      `SELECT id, status, flagged_words IS NOT NULL AS flagged, picture_file IS NOT NULL AS hasPicture
+       FROM suggestions WHERE id IN (SELECT value FROM json_each(?))`,
+      [JSON.stringify(ids)],
+    );
+  }
+
   /** When the oldest prompt still waiting for a decision was sent (ids follow submission order). */
   async oldestPendingAt(): Promise<Date | null> {
     const row = await this.sql.get<{ at: string }>(

@@ -36,6 +36,7 @@ import { SuggestionsService } from './suggestions.service.js';
     Clock,
   ],
   exports: [
+    Clock,
     SuggestionLifecycle,
     SuggestionQueries,
     SuggestionsService,
