@@ -112,6 +112,11 @@ describe('admin settings page (HTTP, real SQLite file)', () => {
       sampler: 'DPM++ 2M',
       negativePrompt: '',
       model: '',
+      holdWords: [],
+      denyWords: [],
+      autoApprove: 'off',
+      graceSeconds: 60,
+      reviewRenders: false,
     });
   });
 
