@@ -21,6 +21,29 @@
   // One request at a time; a change announced meanwhile is fetched again right after.
   let busy = false;
   let again = false;
+  // A key pressed while the deck was busy, for the card it was pressed on: applied only if that card is
+  // still the one on screen afterwards (never to a card the moderator has not seen).
+  let pendingKey = null;
+  // The card this deck itself just decided.
+  let acted = null;
+
+  function settle() {
+    if (again) {
+      again = false;
+      void load();
+      return;
+    }
+    const key = pendingKey;
+    pendingKey = null;
+    if (key && key.id === currentId()) {
+      if (key.action === 'skip') {
+        void load({ skip: true });
+        return;
+      }
+      const form = holder.querySelector(`form[data-deck-action="${key.action}"]`);
+      if (form) void act(form);
+    }
+  }
 
   async function load(options = {}) {
     if (busy) {
@@ -32,10 +55,7 @@
       await fetchCard(options);
     } finally {
       busy = false;
-      if (again) {
-        again = false;
-        void load();
-      }
+      settle();
     }
   }
 
@@ -70,6 +90,8 @@
   async function act(form) {
     if (busy) return;
     busy = true;
+    // The live stream will announce this very decision; the next card is fetched right after it anyway.
+    acted = currentId();
     try {
       const res = await fetch(form.action, {
         method: 'POST',
@@ -91,10 +113,7 @@
       showMessage('The gateway did not answer. Check the connection and try again.');
     } finally {
       busy = false;
-      if (again) {
-        again = false;
-        void load();
-      }
+      settle();
     }
   }
 
@@ -157,12 +176,14 @@
       event.preventDefault();
       const form = holder.querySelector(`form[data-deck-action="${action}"]`);
       if (form && !busy) void act(form);
+      else if (form) pendingKey = { action, id: currentId() };
     } else if (key === 'e' && kind === 'prompt') {
       event.preventDefault();
       startEdit();
     } else if (key === 's' && (kind === 'prompt' || kind === 'render')) {
       event.preventDefault();
-      void load({ skip: true });
+      if (busy) pendingKey = { action: 'skip', id: currentId() };
+      else void load({ skip: true });
     }
   });
 
@@ -172,6 +193,7 @@
     const onChange = (event) => {
       const { suggestionId } = JSON.parse(event.data || '{}');
       const current = currentId();
+      if (suggestionId === acted) return;
       if (current === null || suggestionId === current) void load();
     };
     for (const type of [
