@@ -86,7 +86,7 @@ describe('moderation at party scale (HTTP, real SQLite file)', () => {
 
   /** Every audit entry about one prompt (the log is newest first; these come oldest first). */
   const auditOf = async (id: number) =>
-    (await audit()).entries.filter((entry) => entry.summary.includes(`prompt #${id} `)).reverse();
+    (await audit()).entries.filter((entry) => entry.summary.includes(`prompt #${id} `)).toReversed();
 
   async function sendPicture(guest: Guest, prompt: string): Promise<number> {
     const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#cc3366' } })
@@ -568,7 +568,7 @@ describe('moderation at party scale (HTTP, real SQLite file)', () => {
       // Saving again without a change records nothing.
       await settings({ steps: 31 });
       const after = await audit();
-      const fresh = after.entries.slice(0, after.total - before).reverse();
+      const fresh = after.entries.slice(0, after.total - before).toReversed();
       expect(fresh.map((entry) => [entry.kind, entry.action])).toEqual([
         ['decision', 'approve'],
         ['ban', 'ban'],

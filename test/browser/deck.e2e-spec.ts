@@ -136,7 +136,7 @@ describe('the deck in Chromium', () => {
     const edited = Number(b);
     await bo.keyboard.press('e');
     const field = bo.getByLabel('Prompt', { exact: true });
-    await expect.poll(() => field.evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect.poll(() => field.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
     await bo.keyboard.press('ControlOrMeta+a');
     await bo.keyboard.type('two decks, edited by Bo');
     await expectAccessible(bo, 'the deck while editing');
@@ -184,7 +184,7 @@ describe('the deck in Chromium', () => {
     const picture = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#884422' } })
       .png()
       .toBuffer();
-    const plain = [];
+    const plain: number[] = [];
     for (let i = 0; i < 4; i++) plain.push(await sender.send(`bulk row ${i}`));
     const flagged = await sender.send('a VOLCANO <b>erupts</b>');
     const withPicture = await sender.send('bulk row with a picture', picture);
@@ -197,7 +197,9 @@ describe('the deck in Chromium', () => {
     expect(await row(flagged).getByRole('checkbox').isDisabled()).toBe(true);
     expect(await row(withPicture).getByRole('checkbox').isDisabled()).toBe(true);
     const thumb = row(withPicture).getByRole('img', { name: /^Picture for prompt #\d+/ });
-    await expect.poll(() => thumb.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(512);
+    await expect
+      .poll(() => thumb.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth))
+      .toBe(512);
     // The grace window's countdown ticks.
     const countdown = row(plain[0]).locator('time[data-countdown]');
     const first = await countdown.textContent();

@@ -240,8 +240,8 @@ describe('moderation rules (real SQLite, injectable clock)', () => {
       await mode('grace', 1);
       const burst = await Promise.all(Array.from({ length: 150 }, (_, i) => send(guest, `burst ${i}`)));
       const approved = await sweeper.sweep(clock.advance(1));
-      expect(approved.map((row) => row.suggestionId).sort((a, b) => a - b)).toEqual(
-        burst.map((sent) => sent.id).sort((a, b) => a - b),
+      expect(approved.map((row) => row.suggestionId).toSorted((a, b) => a - b)).toEqual(
+        burst.map((sent) => sent.id).toSorted((a, b) => a - b),
       );
       const entries = (await audit.listAfter(0, 10_000)).filter((entry) =>
         burst.some((sent) => sent.id === entry.suggestionId),

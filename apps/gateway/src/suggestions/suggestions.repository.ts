@@ -344,7 +344,7 @@ export class SuggestionsRepository {
     alongside: Alongside<Decided>,
   ): Promise<Decided[]> {
     return this.writer.atomic(async () => {
-      const rows = (await this.sql.all<Decided>(sql, params)).sort((a, b) => a.id - b.id);
+      const rows = (await this.sql.all<Decided>(sql, params)).toSorted((a, b) => a.id - b.id);
       if (rows.length > 0) await alongside(rows);
       return rows;
     });
