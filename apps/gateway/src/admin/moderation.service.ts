@@ -2,9 +2,9 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry } from '../common/answer/page-registry.service.js';
 import { Clock } from '../common/clock.js';
-import { parseWords } from '../gallery/export.service.js';
 import { hasServableImage } from '../gallery/image-files.js';
 import { ScreeningService } from '../screening/screening.service.js';
+import { parseStoredWords } from '../screening/word-list.js';
 import { SettingsService, type Settings } from '../settings/settings.service.js';
 import { RendererPanelService, type RendererPanel } from './renderer-panel.service.js';
 import { SuggestionLifecycle, type ReviewRefused } from '../suggestions/suggestion-lifecycle.service.js';
@@ -260,7 +260,7 @@ export class ModerationService implements OnModuleInit {
   }
 
   pendingView(row: SuggestionEntity, settings: Settings, moderator: UserEntity): PendingView {
-    const flaggedWords = parseWords(row.flaggedWords);
+    const flaggedWords = parseStoredWords(row.flaggedWords);
     const flagged = row.flaggedWords !== null;
     const hasPicture = row.pictureFile !== null;
     const needsOpening = flagged || hasPicture;

@@ -10,6 +10,7 @@ import { whoDid } from '../audit/audit.view.js';
 import { GatewayConfig } from '../config/gateway.config.js';
 import type { SuggestionEntity, SuggestionStatus } from '../suggestions/suggestion.entity.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
+import { parseStoredWords } from '../screening/word-list.js';
 import { csvRow } from './csv.js';
 import { isPictureFileName, isPublicRender, metadataFileName, resolveImagePath } from './image-files.js';
 
@@ -301,7 +302,7 @@ export function toExportedPrompt(row: SuggestionEntity): ExportedPrompt {
     failureReason: row.failureReason,
     decisionReason: row.decisionReason,
     decisionRule: row.decisionRule,
-    flaggedWords: parseWords(row.flaggedWords),
+    flaggedWords: parseStoredWords(row.flaggedWords),
     edited: row.originalPrompt !== null,
     hasPicture: row.pictureFile !== null,
     picture: row.pictureFile !== null ? `pictures/${row.id}.png` : null,
@@ -310,17 +311,6 @@ export function toExportedPrompt(row: SuggestionEntity): ExportedPrompt {
     // The public part names only images the room may see.
     imageFile: isPublicRender(row) ? row.imageFile : null,
   };
-}
-
-/** The stored JSON list of flagged words (an empty list for none, or for a damaged value). */
-export function parseWords(json: string | null): string[] {
-  if (!json) return [];
-  try {
-    const words: unknown = JSON.parse(json);
-    return Array.isArray(words) ? words.filter((word): word is string => typeof word === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 /** Appends one entry and waits until the archive has consumed it, so only one source is open at a time. */

@@ -185,3 +185,14 @@ function endAfter(text: string, endIndex: number): number {
   const code = text.charCodeAt(endIndex);
   return code >= 0xd800 && code <= 0xdbff ? endIndex + 2 : endIndex + 1;
 }
+
+/** A stored JSON list of words (a flagged prompt's): an empty list for none, or for a damaged value. */
+export function parseStoredWords(json: string | null): string[] {
+  if (!json) return [];
+  try {
+    const words: unknown = JSON.parse(json);
+    return Array.isArray(words) ? words.filter((word): word is string => typeof word === 'string') : [];
+  } catch {
+    return [];
+  }
+}
