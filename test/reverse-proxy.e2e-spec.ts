@@ -351,7 +351,7 @@ describe.each(PROXIES)('behind $name with the README’s configuration (TLS, loo
         'the approval to arrive through nginx',
       );
       expect(Date.now() - approvedAt).toBeLessThan(5_000);
-      expect(received).toContain(`"id":${id}`);
+      expect(received).toContain(`"suggestionId":${id}`);
     } finally {
       stream.destroy();
     }
