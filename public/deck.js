@@ -135,22 +135,20 @@
     holder.querySelector('.deck-actions button')?.focus();
   }
 
+  // Without this script Edit opens the prompt's page and Skip reloads the deck; with it, both stay here.
   holder.addEventListener('submit', (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement)) return;
     event.preventDefault();
-    void act(form);
+    if (form.matches('[data-deck-edit]')) startEdit();
+    else if (form.matches('[data-deck-skip]')) skip();
+    else void act(form);
   });
-  holder.addEventListener('click', (event) => {
-    const target = event.target instanceof Element ? event.target.closest('a') : null;
-    if (target?.matches('[data-deck-edit]') && editForm()) {
-      event.preventDefault();
-      startEdit();
-    } else if (target?.matches('[data-deck-skip]')) {
-      event.preventDefault();
-      void load({ skip: true });
-    }
-  });
+
+  function skip() {
+    if (busy) pendingKey = { action: 'skip', id: currentId() };
+    else void load({ skip: true });
+  }
 
   const KEYS = {
     prompt: { a: 'approve', d: 'deny' },
@@ -182,8 +180,7 @@
       startEdit();
     } else if (key === 's' && (kind === 'prompt' || kind === 'render')) {
       event.preventDefault();
-      if (busy) pendingKey = { action: 'skip', id: currentId() };
-      else void load({ skip: true });
+      skip();
     }
   });
 

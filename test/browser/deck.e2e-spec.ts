@@ -106,6 +106,10 @@ describe('the deck in Chromium', () => {
     const ada = await moderatorPage('/admin/deck', 'ada');
     const bo = await moderatorPage('/admin/deck', 'bo');
     await expectAccessible(ada, 'the deck');
+    // The names other tools rely on.
+    for (const name of ['Approve', 'Deny', 'Edit', 'Skip']) {
+      expect(await ada.getByRole('button', { name, exact: true }).count(), name).toBe(1);
+    }
     let a = await cardId(ada);
     let b = await cardId(bo);
     expect(sent.map(String)).toContain(a);
