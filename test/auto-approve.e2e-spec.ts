@@ -13,6 +13,10 @@ const JSON_TYPE = 'application/json';
 /** The grace window here: short, so the whole party runs in seconds. */
 const GRACE_S = 1;
 
+const post = (who: { agent: Browser; csrf: string }, path: string, body: object = {}) =>
+  who.agent.post(path).set('Accept', JSON_TYPE).set('x-csrf-token', who.csrf).send(body);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Auto-approve through the whole pipeline (gateway, renderer, a fake AUTOMATIC1111), with a short grace
  * window: what is approved automatically is rendered; what is denied in time, or has a picture, or is
@@ -25,8 +29,6 @@ describe('Auto-approve, never blind (whole pipeline, short grace window)', () =>
   let host: { agent: Browser; csrf: string };
   let guest: Guest;
 
-  const post = (who: { agent: Browser; csrf: string }, path: string, body: object = {}) =>
-    who.agent.post(path).set('Accept', JSON_TYPE).set('x-csrf-token', who.csrf).send(body);
   const settings = (body: object) => post(host, '/admin/settings', body);
   const stored = async (id: number) => (await stack.gateway.app.get(SuggestionQueries).findById(id))!;
   const rendered = (id: number) =>
@@ -42,7 +44,6 @@ describe('Auto-approve, never blind (whole pipeline, short grace window)', () =>
     expect(res.status).toBe(201);
     return res.body as { id: number; status: string };
   };
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   beforeAll(async () => {
     stack = await startRenderStack(temp.dir, {

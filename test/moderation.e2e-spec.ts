@@ -34,6 +34,25 @@ function binary(res: request.Response, callback: (error: Error | null, body: Buf
 const getBytes = (agent: Browser | request.Agent, path: string) =>
   agent.get(path).set('Accept', 'image/png,*/*').buffer(true).parse(binary);
 
+const post = (who: { agent: Browser; csrf: string }, path: string, body: object = {}) =>
+  who.agent.post(path).set('Accept', JSON_TYPE).set('x-csrf-token', who.csrf).send(body);
+
+async function sendPicture(guest: Guest, prompt: string): Promise<number> {
+  const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#cc3366' } })
+    .png()
+    .toBuffer();
+  const res = await guest.agent
+    .post('/prompts')
+    .set('Accept', JSON_TYPE)
+    .field('_csrf', guest.csrf)
+    .field('prompt', prompt)
+    .field('width', '512')
+    .field('height', '512')
+    .attach('image', png, 'cat.png');
+  expect(res.status).toBe(201);
+  return res.body.id as number;
+}
+
 /**
  * Moderation at party scale over HTTP, on a real SQLite file: pictures seen by staff only, word lists,
  * trust, edit, bulk, render review, how far behind, and the audit log that records each of them once.
@@ -71,9 +90,6 @@ describe('moderation at party scale (HTTP, real SQLite file)', () => {
     return { agent, csrf: csrfFrom(page.text), id: user.id, username };
   }
 
-  const post = (who: { agent: Browser; csrf: string }, path: string, body: object = {}) =>
-    who.agent.post(path).set('Accept', JSON_TYPE).set('x-csrf-token', who.csrf).send(body);
-
   const settings = (body: object) => post(host, '/admin/settings', body);
 
   const stored = async (id: number) => (await gateway.app.get(SuggestionQueries).findById(id))!;
@@ -87,22 +103,6 @@ describe('moderation at party scale (HTTP, real SQLite file)', () => {
   /** Every audit entry about one prompt (the log is newest first; these come oldest first). */
   const auditOf = async (id: number) =>
     (await audit()).entries.filter((entry) => entry.summary.includes(`prompt #${id} `)).toReversed();
-
-  async function sendPicture(guest: Guest, prompt: string): Promise<number> {
-    const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#cc3366' } })
-      .png()
-      .toBuffer();
-    const res = await guest.agent
-      .post('/prompts')
-      .set('Accept', JSON_TYPE)
-      .field('_csrf', guest.csrf)
-      .field('prompt', prompt)
-      .field('width', '512')
-      .field('height', '512')
-      .attach('image', png, 'cat.png');
-    expect(res.status).toBe(201);
-    return res.body.id as number;
-  }
 
   beforeAll(async () => {
     gateway = await startGateway(temp.dir, { MAX_PENDING_PER_GUEST: '1000', SUBMISSIONS_PER_MINUTE: '1000' });

@@ -16,6 +16,8 @@ import { launchChromium } from './chromium.js';
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 const PASSWORD = 'a moderator with a deck';
 
+const cardOf = (page: Page) => page.locator('[data-deck-card] [data-card-kind]');
+
 /**
  * The deck and the moderation page in real Chromium: two moderators never shown the same prompt, a
  * prompt decided elsewhere leaving every screen at once, bulk with shift-click, and a host keeping up
@@ -89,7 +91,6 @@ describe('the deck in Chromium', () => {
     return page;
   }
 
-  const cardOf = (page: Page) => page.locator('[data-deck-card] [data-card-kind]');
   const cardId = async (page: Page) => (await cardOf(page).getAttribute('data-card-id')) ?? '';
   const statusOf = async (id: number) => (await queries().findById(id))!.status;
 
