@@ -67,7 +67,7 @@
   if (!list || typeof EventSource !== 'function') return;
   const events = new EventSource('/events');
   events.addEventListener('suggestion.status', (event) => {
-    const { suggestionId, status } = JSON.parse(event.data);
+    const { suggestionId, status, edited } = JSON.parse(event.data);
     const item = document.querySelector(`.prompt-item[data-prompt-id="${Number(suggestionId)}"]`);
     const chip = item?.querySelector('.status');
     if (!chip) return;
@@ -77,8 +77,13 @@
     const announcer = document.querySelector('[data-status-announcer]');
     const text = item.querySelector('.prompt-text')?.textContent ?? '';
     if (announcer) announcer.textContent = `Your prompt “${text.length > 60 ? `${text.slice(0, 59)}…` : text}” is ${status}.`;
-    // After the reveal a finished image belongs on the page: fetch the page again to show it.
-    if (status === 'rendered' && list.hasAttribute('data-revealed')) location.reload();
+    // After the reveal a finished image belongs on the page: fetch the page again to show it. A text the
+    // host edited is shown as they changed it.
+    if ((status === 'rendered' && list.hasAttribute('data-revealed')) || edited) location.reload();
+  });
+  // A render passed or hidden by the host (Review renders): after the reveal, the page shows it or not.
+  events.addEventListener('suggestion.review', () => {
+    if (list.hasAttribute('data-revealed')) location.reload();
   });
   // The host changed something every guest sees (the reveal, sizes, submissions open or closed).
   events.addEventListener('settings.updated', () => location.reload());

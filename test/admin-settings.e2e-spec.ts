@@ -119,6 +119,11 @@ describe('admin settings page (HTTP, real SQLite file)', () => {
       scheduler: '',
       negativePrompt: '',
       model: '',
+      holdWords: [],
+      denyWords: [],
+      autoApprove: 'off',
+      graceSeconds: 60,
+      reviewRenders: false,
     });
   });
 

@@ -1,6 +1,7 @@
 import { AccountsCoreModule } from './accounts-core.module.js';
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -21,6 +22,7 @@ import { SetPasswordService } from './set-password.service.js';
     AccountsCoreModule,
     TypeOrmModule.forFeature([AccountTokenEntity]),
     AuthModule,
+    AuditModule,
     IdentityModule,
     UsersModule,
   ],

@@ -15,6 +15,7 @@ function setUp() {
     listForDispatch: async () => [],
     listRecentFailed: async () => [],
     listRecentRendered: async () => [],
+    listWaitingForReview: async () => [],
     findById: async () => null,
     countByStatus: async () => {
       builds++;

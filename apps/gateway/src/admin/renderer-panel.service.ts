@@ -11,11 +11,13 @@ import { RendererClient, RendererError } from '../renderer/renderer.client.js';
 import { RendererLink } from '../renderer/renderer-link.service.js';
 import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
-import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
+import type { RenderReview, SuggestionStatus } from '../suggestions/suggestion.entity.js';
 import { UNFINISHED_STATUSES } from '../suggestions/suggestions.repository.js';
 import { refusal } from '../suggestions/transition-refusal.js';
 
 const RECENT = 8;
+/** Renders waiting for review listed on the panel (the deck goes through all of them). */
+const REVIEW_SHOWN = 12;
 /** A watched panel is recomputed at most this often, however busy the party. */
 const MIN_INTERVAL_MS = 500;
 
@@ -46,7 +48,9 @@ export interface RendererPanel {
   } | null;
   waiting: { id: number; prompt: string }[];
   failed: { id: number; prompt: string; reason: string | null }[];
-  recent: { id: number; prompt: string }[];
+  recent: { id: number; prompt: string; review: RenderReview | null }[];
+  /** Renders waiting for a person's Pass (Review renders), oldest first. */
+  reviewWaiting: { id: number; prompt: string }[];
   counts: Record<SuggestionStatus, number>;
 }
 
@@ -186,12 +190,13 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
 
   private async build(): Promise<RendererPanel> {
     const { state, status, problem } = this.link.view;
-    const [waiting, failed, recent, counts, current] = await Promise.all([
+    const [waiting, failed, recent, counts, current, reviewWaiting] = await Promise.all([
       this.queries.listForDispatch(['approved', 'queued'], 0, RECENT),
       this.queries.listRecentFailed(RECENT),
       this.queries.listRecentRendered(RECENT),
       this.queries.countByStatus(),
       status?.current ? this.queries.findById(status.current.suggestionId) : null,
+      this.queries.listWaitingForReview(0, REVIEW_SHOWN),
     ]);
     return {
       link: state,
@@ -218,7 +223,8 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
         : null,
       waiting: waiting.map((row) => ({ id: row.id, prompt: row.prompt })),
       failed: failed.map((row) => ({ id: row.id, prompt: row.prompt, reason: row.failureReason })),
-      recent: recent.map((row) => ({ id: row.id, prompt: row.prompt })),
+      recent: recent.map((row) => ({ id: row.id, prompt: row.prompt, review: row.renderReview })),
+      reviewWaiting: reviewWaiting.map((row) => ({ id: row.id, prompt: row.prompt })),
       counts,
     };
   }

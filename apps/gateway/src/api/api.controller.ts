@@ -186,8 +186,9 @@ export class ApiController {
   @ApiTags(API_TAGS.prompts)
   @ApiOperation({
     operationId: 'getPrompt',
-    summary: 'One of your own prompts.',
-    description: "Someone else's prompt gets the same 404 as one that does not exist.",
+    summary: 'One of your own prompts (staff: any prompt).',
+    description:
+      "Someone else's prompt gets the same 404 as one that does not exist; moderators and the admin read any prompt, with the URL of its picture.",
   })
   @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1, example: 12 } })
   @ApiResponse({ status: 200, description: 'The prompt.', type: ApiPromptDto })
@@ -195,7 +196,7 @@ export class ApiController {
   @ApiResponse(unauthorized)
   @ApiResponse(error(404, 'No such prompt of yours.', 'There is no prompt #12 of yours.'))
   findOne(@CurrentUser() user: UserEntity, @Param('id', ParseIntPipe) id: number): Promise<ApiPromptDto> {
-    return this.api.findOwn(user, id);
+    return this.api.findOne(user, id);
   }
 
   @Post('prompts/:id/:action')

@@ -5,6 +5,7 @@ import { makeTempDir } from '../../../../test/gateway/harness.js';
 import { buildDataSourceOptions } from './data-source.js';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema.js';
 import { AccountsAndImagePrompts1764100000000 } from './migrations/1764100000000-accounts-and-image-prompts.js';
+import { SuggestionLifecycle1764200000000 } from './migrations/1764200000000-suggestion-lifecycle.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 describe('database (real SQLite file)', () => {
@@ -116,6 +117,79 @@ describe('database (real SQLite file)', () => {
       expect((await after.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
       const [{ foreign_key_check }] = (await after.query('PRAGMA foreign_key_check')).concat([{ foreign_key_check: 'ok' }]);
       expect(foreign_key_check).toBe('ok');
+    } finally {
+      await after.destroy();
+    }
+  });
+
+  it('upgrades a populated lifecycle-schema database to moderation at scale with nothing lost', async () => {
+    const path = join(temp.dir, 'moderation', 'v.sqlite');
+    const before = new DataSource({
+      ...buildDataSourceOptions(path),
+      migrations: [
+        InitialSchema1764000000000,
+        AccountsAndImagePrompts1764100000000,
+        SuggestionLifecycle1764200000000,
+      ],
+    });
+    await before.initialize();
+    const at = '2026-11-01 20:00:00.000';
+    await before.query(
+      `INSERT INTO users (colour_name, colour_hex, colour_index, role, banned, created_at, last_seen_at, username, email)
+       VALUES ('coral', '#ff7f50', 16, 'guest', 1, ?, ?, NULL, NULL), ('navy', '#000080', 90, 'admin', 0, ?, ?, 'host', 'host@example.org')`,
+      [at, at, at, at],
+    );
+    await before.query(`INSERT INTO user_fingerprints VALUES ('k', 1, ?)`, [at]);
+    await before.query(`INSERT INTO settings (key, value) VALUES ('revealed', 'true')`);
+    const statuses = ['pending', 'approved', 'denied', 'queued', 'rendering', 'rendered', 'failed'];
+    for (const [i, status] of statuses.entries()) {
+      await before.query(
+        `INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at, decided_at, decided_by_id,
+           rendered_at, failure_reason, decision_reason, seed, picture_file, image_file)
+         VALUES (1, ?, 512, 768, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          `prompt ${i}`,
+          status,
+          at,
+          status === 'pending' ? null : at,
+          status === 'pending' ? null : 2,
+          status === 'rendered' ? at : null,
+          status === 'failed' ? 'CUDA out of memory' : null,
+          status === 'denied' ? 'Its author was banned by the host.' : null,
+          status === 'rendered' ? 1234 : null,
+          i % 2 === 0 ? `${i + 1}.png` : null,
+          status === 'rendered' ? `${i + 1}.png` : null,
+        ],
+      );
+    }
+    const suggestionsBefore = await before.query(`SELECT * FROM suggestions ORDER BY id`);
+    const usersBefore = await before.query(`SELECT * FROM users ORDER BY id`);
+    await before.destroy();
+
+    const after = new DataSource(buildDataSourceOptions(path));
+    await after.initialize();
+    try {
+      const suggestionsAfter = await after.query(`SELECT * FROM suggestions ORDER BY id`);
+      expect(suggestionsAfter).toHaveLength(7);
+      expect(suggestionsAfter).toEqual(
+        suggestionsBefore.map((row: object) => ({
+          ...row,
+          decision_rule: null,
+          flagged_words: null,
+          original_prompt: null,
+          render_review: null,
+          reviewed_at: null,
+        })),
+      );
+      // Nobody is trusted until a moderator says so.
+      expect(await after.query(`SELECT * FROM users ORDER BY id`)).toEqual(
+        usersBefore.map((row: object) => ({ ...row, trusted: 0 })),
+      );
+      expect(await after.query('SELECT COUNT(*) AS n FROM user_fingerprints')).toEqual([{ n: 1 }]);
+      expect(await after.query('SELECT value FROM settings')).toEqual([{ value: 'true' }]);
+      expect(await after.query('SELECT COUNT(*) AS n FROM audit_log')).toEqual([{ n: 0 }]);
+      expect((await after.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
+      expect(await after.query('PRAGMA foreign_key_check')).toEqual([]);
     } finally {
       await after.destroy();
     }

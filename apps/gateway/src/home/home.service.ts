@@ -3,7 +3,7 @@ import { INVITE_ONLY_MESSAGE, maySubmit } from '../accounts/access-mode.js';
 import type { AppRequest } from '../common/app-request.js';
 import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry, type Refusal } from '../common/answer/page-registry.service.js';
-import { hasServableImage } from '../gallery/image-files.js';
+import { isPublicRender } from '../gallery/image-files.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { toSuggestionView } from '../suggestions/suggestion.view.js';
@@ -71,8 +71,10 @@ export class HomeService implements OnModuleInit {
         heights: sizeOptions(draft.height),
         prompts: own.map((suggestion) => ({
           ...toSuggestionView(suggestion),
-          // After the reveal a guest sees their own images; /images/:id checks the same rule again.
-          showImage: settings.revealed && hasServableImage(suggestion),
+          edited: suggestion.edited,
+          // After the reveal a guest sees their own images, once passed when the host reviews renders;
+          // /images/:id checks the same rule again.
+          showImage: settings.revealed && isPublicRender(suggestion),
         })),
         hasAccount: Boolean(user.username),
         revealed: settings.revealed,

@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
+import { Clock } from '../common/clock.js';
 import { PicturesModule } from '../pictures/pictures.module.js';
+import { ScreeningModule } from '../screening/screening.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
+import { AutoApproval } from './auto-approval.service.js';
 import { SuggestionLifecycle } from './suggestion-lifecycle.service.js';
 import { SuggestionQueries } from './suggestion-queries.repository.js';
 import { SuggestionEntity } from './suggestion.entity.js';
@@ -15,9 +19,30 @@ import { SuggestionsService } from './suggestions.service.js';
  * not exported: nothing else writes a suggestion.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([SuggestionEntity]), SettingsModule, PicturesModule],
+  imports: [
+    TypeOrmModule.forFeature([SuggestionEntity]),
+    SettingsModule,
+    PicturesModule,
+    ScreeningModule,
+    AuditModule,
+  ],
   controllers: [SuggestionsController],
-  providers: [SuggestionsRepository, SuggestionLifecycle, SuggestionQueries, SuggestionsService],
-  exports: [SuggestionLifecycle, SuggestionQueries, SuggestionsService],
+  providers: [
+    SuggestionsRepository,
+    SuggestionLifecycle,
+    SuggestionQueries,
+    SuggestionsService,
+    AutoApproval,
+    Clock,
+  ],
+  exports: [
+    Clock,
+    SuggestionLifecycle,
+    SuggestionQueries,
+    SuggestionsService,
+    AutoApproval,
+    ScreeningModule,
+    AuditModule,
+  ],
 })
 export class SuggestionsModule {}

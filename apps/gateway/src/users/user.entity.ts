@@ -28,6 +28,10 @@ export class UserEntity {
   @Column({ type: 'boolean', default: false })
   banned: boolean;
 
+  /** Trusted by a moderator: Auto-approve's "Trusted guests" approves their prompts at once. */
+  @Column({ type: 'boolean', default: false })
+  trusted: boolean;
+
   @Column({ name: 'created_at', type: 'datetime' })
   createdAt: Date;
 

@@ -135,6 +135,13 @@ export class UsersRepository {
     this.cache.delete(userId);
   }
 
+  async setTrusted(userId: number, trusted: boolean): Promise<void> {
+    await this.writer.write(async (manager) => {
+      await manager.update(UserEntity, { id: userId }, { trusted });
+    });
+    this.cache.delete(userId);
+  }
+
   /** The account a login names: its exact username, or its email (stored lower-cased). */
   findByUsernameOrEmail(identifier: string): Promise<UserEntity | null> {
     return this.users

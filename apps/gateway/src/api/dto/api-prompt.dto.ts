@@ -52,9 +52,21 @@ export class ApiPromptDto {
     nullable: true,
     example: '/images/12',
     description:
-      'Path of the image (relative to the server), once it is rendered and the host has revealed it; null until then.',
+      'Path of the image (relative to the server), once it is rendered, passed (when the host reviews renders) and revealed; null until then.',
   })
   imageUrl: string | null;
+  @ApiProperty({ example: false, description: 'True when a moderator edited the text before approving it.' })
+  edited: boolean;
+  @ApiProperty({ example: true, description: 'True when the prompt starts from a picture (img2img).' })
+  hasPicture: boolean;
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    example: '/images/12/picture',
+    description:
+      'For moderators and the admin only: path of the picture the prompt starts from (staff on an enrolled device, or with a token); null for everyone else and for prompts without one.',
+  })
+  pictureUrl: string | null;
 }
 
 export class ApiCreatedPromptDto {
