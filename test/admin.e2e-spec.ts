@@ -268,9 +268,11 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
     const beyond = await admin.get('/admin?page=999').set('Accept', HTML);
     expect(beyond.status).toBe(200);
     expect(beyond.text).not.toContain('Next page');
-    // A mangled page number is harmless: it falls back to the first page.
-    const mangled = await admin.get('/admin?page=abc').set('Accept', HTML);
-    expect(mangled.status).toBe(200);
-    expect(mangled.text).toMatch(/Page 1 of \d+/);
+    // A mangled or absurd page number is a clear 400, never a database error.
+    for (const page of ['abc', '1e20', '0', '100001']) {
+      const mangled = await admin.get(`/admin?page=${page}`).set('Accept', HTML);
+      expect(mangled.status, page).toBe(400);
+      expect(mangled.text).toContain('page must be a whole number from 1 to 100000.');
+    }
   });
 });

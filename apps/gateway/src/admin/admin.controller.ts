@@ -1,6 +1,5 @@
 import {
   Controller,
-  DefaultValuePipe,
   Get,
   Header,
   HttpCode,
@@ -14,6 +13,7 @@ import {
 } from '@nestjs/common';
 import { CurrentUser, Public, Roles } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
+import { ParsePagePipe } from '../common/paging.js';
 import { Answer, Page } from '../common/answer/answer.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { ClaimService } from './claim.service.js';
@@ -48,10 +48,7 @@ export class AdminController {
   @Roles('admin', 'moderator')
   @Get()
   @Answer({ page: 'admin/moderation', title: 'Moderation' })
-  index(
-    @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
-    @Req() req: AppRequest,
-  ): Promise<object> {
+  index(@Query('page', ParsePagePipe) page: number, @Req() req: AppRequest): Promise<object> {
     return this.moderation.hostPage(page, this.guestLink.guestUrl(req), this.guestLink.unreachableWarning());
   }
 
@@ -63,7 +60,7 @@ export class AdminController {
   @Get('fragments/:part')
   async fragment(
     @Param('part', new ParseEnumPipe(AdminFragment)) part: AdminFragment,
-    @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
+    @Query('page', ParsePagePipe) page: number,
   ): Promise<Page> {
     const model =
       part === AdminFragment.Renderer
