@@ -24,7 +24,7 @@ const JSON_TYPE = 'application/json';
 const PASSWORD = 'correct horse battery';
 
 /**
- * Each client comes from its own address (TRUST_PROXY is on, so X-Forwarded-For is the client address);
+ * Each client comes from its own address (TRUST_PROXY names loopback, where the test client is, so X-Forwarded-For is the client address);
  * addresses differ in their /24, since the lockout, like the fingerprint, only sees the anonymised form.
  */
 let nextNet = 1;
@@ -80,7 +80,7 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
 
   beforeAll(async () => {
     gateway = await startGateway(temp.dir, {
-      TRUST_PROXY: 'on',
+      TRUST_PROXY: 'loopback',
       MAX_PENDING_PER_GUEST: '50',
       SUBMISSIONS_PER_MINUTE: '100',
     });
