@@ -1,17 +1,15 @@
-import { Body, Controller, Get, Post, Redirect, Req } from '@nestjs/common';
+import { Body, Controller, Get, Post, Redirect, Req, UseGuards } from '@nestjs/common';
+import { Throttle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
 import type { Page } from '../common/answer/answer.decorator.js';
-import { IdentityService } from '../identity/identity.service.js';
 import { ContinueAsDto } from './dto/continue-as.dto.js';
 import { HomeService } from './home.service.js';
+import { START_FRESH_LIMIT, StartFreshThrottleGuard } from './start-fresh-throttle.guard.js';
 
 @Controller()
 export class HomeController {
-  constructor(
-    private readonly home: HomeService,
-    private readonly identity: IdentityService,
-  ) {}
+  constructor(private readonly home: HomeService) {}
 
   @Public()
   @Get()
@@ -24,11 +22,13 @@ export class HomeController {
   @Post('welcome-back/continue')
   @Redirect('/', 303)
   async continueAs(@Req() req: AppRequest, @Body() input: ContinueAsDto): Promise<void> {
-    await this.identity.continueAs(req, input.userId);
+    await this.home.continueAs(req, input.userId);
   }
 
   @Public()
   @Post('welcome-back/fresh')
+  @UseGuards(StartFreshThrottleGuard)
+  @Throttle({ default: START_FRESH_LIMIT })
   @Redirect('/', 303)
   async startFresh(@Req() req: AppRequest): Promise<void> {
     await this.home.startFresh(req);

@@ -83,10 +83,20 @@ export class HomeService implements OnModuleInit {
 
   /** "Start fresh" hands out a new guest colour, which invite-only mode gives to nobody. */
   async startFresh(req: AppRequest): Promise<UserEntity> {
+    await this.assertOpen();
+    return this.identity.startAs(req, 'guest');
+  }
+
+  /** "Continue as" hands a guest colour over to a visitor without a session: nobody gets one in invite-only mode. */
+  async continueAs(req: AppRequest, userId: number): Promise<UserEntity> {
+    await this.assertOpen();
+    return this.identity.continueAs(req, userId);
+  }
+
+  private async assertOpen(): Promise<void> {
     if ((await this.settings.get()).accessMode === 'invite-only') {
       throw new ForbiddenException(INVITE_ONLY_MESSAGE);
     }
-    return this.identity.startAs(req, 'guest');
   }
 }
 
