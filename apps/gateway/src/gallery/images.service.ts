@@ -1,10 +1,9 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { AdminDevicesRepository } from '../auth/admin-devices.repository.js';
+import { StaffDevices } from '../auth/staff-devices.service.js';
 import type { AppRequest } from '../common/app-request.js';
 import { GatewayConfig } from '../config/gateway.config.js';
-import { FingerprintService } from '../identity/fingerprint.service.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import type { SuggestionEntity } from '../suggestions/suggestion.entity.js';
@@ -30,8 +29,7 @@ export class ImagesService {
     private readonly suggestions: SuggestionQueries,
     private readonly settings: SettingsService,
     private readonly identity: IdentityService,
-    private readonly devices: AdminDevicesRepository,
-    private readonly fingerprints: FingerprintService,
+    private readonly staff: StaffDevices,
     private readonly config: GatewayConfig,
   ) {}
 
@@ -70,8 +68,8 @@ export class ImagesService {
     const viewer = await this.identity.currentUser(req);
     if (!viewer) return false;
     if (viewer.id === suggestion.userId && (await this.settings.get()).revealed) return true;
-    // The same test as the admin guard: the role and a device enrolled for it.
-    return viewer.role === 'admin' && this.devices.isEnrolled(viewer.id, this.fingerprints.keyFor(req));
+    // The same test as the admin guard: the role, a device enrolled for it, the session's own address.
+    return viewer.role === 'admin' && (await this.staff.refusal(req, viewer.id)) === null;
   }
 }
 

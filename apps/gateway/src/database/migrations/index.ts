@@ -1,10 +1,12 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { AccountsAndImagePrompts1764100000000 } from './1764100000000-accounts-and-image-prompts.js';
 import { SuggestionLifecycle1764200000000 } from './1764200000000-suggestion-lifecycle.js';
+import { SessionEpoch1764300000000 } from './1764300000000-session-epoch.js';
 
 /** Every migration, oldest first. Listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   AccountsAndImagePrompts1764100000000,
   SuggestionLifecycle1764200000000,
+  SessionEpoch1764300000000,
 ];
