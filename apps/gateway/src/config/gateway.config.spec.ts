@@ -54,6 +54,9 @@ describe('loadGatewayConfig', () => {
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
     [{ SESSION_SECRET: 'short' }, /SESSION_SECRET: must be at least 16 characters/],
     [{ MAX_PENDING_PER_GUEST: '0' }, /MAX_PENDING_PER_GUEST/],
+    // Streams must beat well inside a proxy's idle timeout (nginx: 60 s).
+    [{ EVENT_HEARTBEAT_S: '21' }, /EVENT_HEARTBEAT_S: must be a whole number from 1 to 20/],
+    [{ MAX_EVENT_STREAMS: '0' }, /MAX_EVENT_STREAMS/],
   ])('stops with a message naming the bad value: %o', (env, message) => {
     expect(() => loadGatewayConfig({ ...base(), ...env })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ ...base(), ...env })).toThrow(message);

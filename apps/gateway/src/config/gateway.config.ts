@@ -76,6 +76,9 @@ const EnvSchema = z.object({
   MAX_PENDING_PER_GUEST: withDefault(wholeNumber(1, 1000), 5),
   SUBMISSIONS_PER_MINUTE: withDefault(wholeNumber(1, 10_000), 10),
   CLAIM_LINK_TTL_S: withDefault(seconds, 86_400),
+  MAX_EVENT_STREAMS: withDefault(wholeNumber(1, 100_000), 2000),
+  // At most 20 s, so a proxy's idle timeout (nginx: 60 s by default) never cuts a quiet stream.
+  EVENT_HEARTBEAT_S: withDefault(wholeNumber(1, 20), 15),
 });
 
 export type GatewayEnv = z.infer<typeof EnvSchema>;
@@ -104,6 +107,8 @@ export class GatewayConfig {
   readonly mail: { smtpUrl?: string; from: string; passwordResetTtlS: number; inviteTtlS: number };
   readonly limits: { maxPendingPerGuest: number; submissionsPerMinute: number };
   readonly claimLinkTtlS: number;
+  /** Live update streams (server-sent events): how many may be open at once, and their heartbeat. */
+  readonly events: { maxStreams: number; heartbeatMs: number };
 
   constructor(values: GatewayEnv, secrets: { session: string; fingerprint: string; renderer: string }) {
     this.env = values.NODE_ENV;
@@ -134,6 +139,7 @@ export class GatewayConfig {
       submissionsPerMinute: values.SUBMISSIONS_PER_MINUTE,
     };
     this.claimLinkTtlS = values.CLAIM_LINK_TTL_S;
+    this.events = { maxStreams: values.MAX_EVENT_STREAMS, heartbeatMs: values.EVENT_HEARTBEAT_S * 1000 };
   }
 
   /** The origin guests and mailed links use. */
