@@ -52,6 +52,9 @@ export function sendError(req: Request, res: Response, body: ErrorBody): void {
     res.end();
     return;
   }
+  // Refused before its body was read (a 60 MB upload without a session): close the connection after the
+  // answer rather than read the rest of the body only to throw it away.
+  if (!req.complete) res.setHeader('Connection', 'close');
   res.status(body.statusCode);
   if (prefersHtml(req)) {
     res.render('error', { title: body.error, ...body, back: '/' });
