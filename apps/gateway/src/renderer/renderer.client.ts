@@ -77,6 +77,12 @@ export class RendererClient implements OnModuleDestroy {
           : undefined,
       },
     });
+    if (!tlsCa && !isLoopback(host)) {
+      // The token is safe either way (only proofs of it travel), but prompts and pictures are not.
+      this.logger.warn(
+        `The renderer at ${host} is reached over plain TCP: prompts and images cross the network unencrypted. Serve it with RENDERER_TLS_CERT/KEY and set RENDERER_TLS_CA here.`,
+      );
+    }
     this.proxy.setOnDispatchHook((packet) => {
       // Signed at the moment the packet is made, so sequence numbers go out in order.
       if (packet.pattern === LINK_HELLO_PATTERN || !this.established) return;
@@ -159,6 +165,10 @@ export class RendererClient implements OnModuleDestroy {
     this.statusSubscription.unsubscribe();
     void this.proxy.close();
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || /^127\./.test(host) || host === '::1' || host === '[::1]';
 }
 
 /** An error reply of the contract is the renderer speaking; anything else means it could not be reached. */
