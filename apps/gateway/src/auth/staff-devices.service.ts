@@ -7,6 +7,8 @@ export const NOT_ENROLLED_MESSAGE =
   'This device is not enrolled for the host account. Open a fresh claim link on it.';
 export const OTHER_ADDRESS_MESSAGE =
   'This staff session was started from another network address. Log in again, or open a fresh claim link on this device.';
+export const NOT_A_STAFF_SIGN_IN_MESSAGE =
+  'The staff pages need a staff sign-in on this device. Log in again, or open a fresh claim link on this device.';
 
 /**
  * What makes a staff session usable: the device it is used on is enrolled for that account (its
@@ -32,7 +34,9 @@ export class StaffDevices {
 
   /** Null when this session may act as staff from here, else the reason to show. */
   async refusal(req: AppRequest, userId: number): Promise<string | null> {
-    if (req.session?.staffAddress !== this.fingerprints.addressKeyFor(req)) return OTHER_ADDRESS_MESSAGE;
+    // A session that became staff some other way (a role given by the host) has signed in as nobody's staff.
+    if (!req.session?.staffAddress) return NOT_A_STAFF_SIGN_IN_MESSAGE;
+    if (req.session.staffAddress !== this.fingerprints.addressKeyFor(req)) return OTHER_ADDRESS_MESSAGE;
     if (!(await this.devices.isEnrolled(userId, this.fingerprints.keyFor(req)))) return NOT_ENROLLED_MESSAGE;
     return null;
   }

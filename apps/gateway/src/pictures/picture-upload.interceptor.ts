@@ -9,6 +9,7 @@ import {
   HttpStatus,
   Injectable,
   type NestInterceptor,
+  type OnModuleInit,
   PayloadTooLargeException,
 } from '@nestjs/common';
 import type { Request, RequestHandler, Response } from 'express';
@@ -25,6 +26,8 @@ export const PICTURE_FIELD = 'image';
 export const UPLOADS_PER_CLIENT = 2;
 /** Room for the form's other fields and the multipart framing around a picture at the cap. */
 const MULTIPART_OVERHEAD = 256 * 1024;
+
+const incomingDir = (config: GatewayConfig) => join(config.uploadDir, 'incoming');
 
 const isMultipart = (req: Request) => /^multipart\/form-data/i.test(req.get('content-type') ?? '');
 
@@ -43,8 +46,15 @@ function refusalFor(error: unknown): HttpException {
  * (the form's and the API's), and the cap is one for both.
  */
 @Injectable()
-export class UploadSlots {
+export class UploadSlots implements OnModuleInit {
   private readonly inFlight = new Map<number, number>();
+
+  constructor(private readonly config: GatewayConfig) {}
+
+  /** Parts left behind by a crash mid-upload are of no use to anyone. */
+  async onModuleInit(): Promise<void> {
+    await rm(incomingDir(this.config), { recursive: true, force: true });
+  }
 
   /** Takes a slot for this user, or throws 429; the returned function gives it back. */
   take(userId: number): () => void {
@@ -82,7 +92,7 @@ export class PictureUploadInterceptor implements NestInterceptor {
     config: GatewayConfig,
     private readonly slots: UploadSlots,
   ) {
-    const incoming = join(config.uploadDir, 'incoming');
+    const incoming = incomingDir(config);
     this.parse = multer({
       storage: multer.diskStorage({
         destination: (_req, _file, done) => {
