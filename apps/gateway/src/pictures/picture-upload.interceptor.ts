@@ -111,11 +111,18 @@ export class PictureUploadInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<AppRequest & { file?: Express.Multer.File }>();
     const res = context.switchToHttp().getResponse<Response>();
     if (!isMultipart(req)) return next.handle();
-    if (Number(req.get('content-length')) > PICTURE_LIMITS.maxBytes + MULTIPART_OVERHEAD) {
-      throw new PayloadTooLargeException(PICTURE_TOO_LARGE);
+    let release: () => void;
+    try {
+      if (Number(req.get('content-length')) > PICTURE_LIMITS.maxBytes + MULTIPART_OVERHEAD) {
+        throw new PayloadTooLargeException(PICTURE_TOO_LARGE);
+      }
+      // The guards have established the user (a session or an API token) by now.
+      release = this.slots.take(req.user!.id);
+    } catch (error) {
+      // Refused unread: close the connection after the answer instead of draining the body.
+      res.setHeader('Connection', 'close');
+      throw error;
     }
-    // The guards have established the user (a session or an API token) by now.
-    const release = this.slots.take(req.user!.id);
     // Once, before the answer leaves (so nothing is left behind when the client hears back), and on any
     // other ending as well.
     let cleaning: Promise<void> | undefined;
