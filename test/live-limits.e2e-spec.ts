@@ -81,7 +81,7 @@ describe('live update streams: caps per session and in all, heartbeats', () => {
     temp.cleanup();
   });
 
-  const streams_ = () => gateway.app.get(LiveStreams);
+  const liveStreams = () => gateway.app.get(LiveStreams);
 
   /** A guest with a colour (each on a device of its own), and a stream opener with its cookie and headers. */
   async function guest(name: string) {
@@ -107,7 +107,7 @@ describe('live update streams: caps per session and in all, heartbeats', () => {
     // Closing one frees its slot for this session again.
     open[0].close();
     await eventually(
-      () => streams_().count,
+      () => liveStreams().count,
       (count) => count === STREAMS_PER_SESSION - 1,
       3000,
       'the slot',
@@ -122,7 +122,7 @@ describe('live update streams: caps per session and in all, heartbeats', () => {
     const guests = await Promise.all(Array.from({ length: MAX_STREAMS }, (_, i) => guest(`crowd-${i}`)));
     // Whatever the previous test left open has closed by now.
     await eventually(
-      () => streams_().count,
+      () => liveStreams().count,
       (count) => count === 0,
       3000,
       'streams of the previous test to close',
@@ -147,7 +147,7 @@ describe('live update streams: caps per session and in all, heartbeats', () => {
   it('an idle guest stream carries a heartbeat comment every EVENT_HEARTBEAT_S, and still its events', async () => {
     const idle = await guest('idle');
     await eventually(
-      () => streams_().count,
+      () => liveStreams().count,
       (count) => count === 0,
       3000,
       'streams of the previous test to close',

@@ -40,6 +40,8 @@ function framesOf(text: string): Frame[] {
   return frames;
 }
 
+const refused = (f: Frame) => (f.packet as { err?: { code?: string } }).err?.code === 'UNAUTHORIZED';
+
 const frame = (body: object) => {
   const json = JSON.stringify(body);
   return `${json.length}#${json}`;
@@ -222,7 +224,6 @@ describe('the renderer link never gives the token away, and nothing it sends can
 
     // On a new connection (its own handshake, so other nonces): every signed frame is refused.
     const fresh = await replay(rendererPort, recorded);
-    const refused = (f: Frame) => (f.packet as { err?: { code?: string } }).err?.code === 'UNAUTHORIZED';
     expect(fresh.filter(refused)).toHaveLength(sent.length - 1);
     // On the same connection: the pause again (its sequence number is used up), and an altered enqueue.
     upstream!.write(frame({ ...pauseFrame.packet, id: 'replayed-pause' }));

@@ -40,7 +40,8 @@ function upload(url: string, options: UploadOptions): Promise<UploadAnswer> {
   const filler = Buffer.alloc(MB, 0x41);
   const length = Buffer.byteLength(fields) + options.bytes + Buffer.byteLength(tail);
   return new Promise((resolve, reject) => {
-    let answer: UploadAnswer | undefined;
+    // Set once the answer is in; the writer stops sending then.
+    const state: { answer?: UploadAnswer } = {};
     const req = httpRequest(`${url}${options.path}`, {
       method: 'POST',
       headers: {
@@ -55,14 +56,14 @@ function upload(url: string, options: UploadOptions): Promise<UploadAnswer> {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () => {
-        answer = { status: res.statusCode ?? 0, body };
-        resolve(answer);
+        state.answer = { status: res.statusCode ?? 0, body };
+        resolve(state.answer);
       });
-      res.on('error', () => answer ?? resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', () => state.answer ?? resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', (error) => {
       // The server may close the connection once it has answered; the answer is what counts.
-      if (!answer) setTimeout(() => (answer ? resolve(answer) : reject(error)), 200);
+      if (!state.answer) setTimeout(() => (state.answer ? resolve(state.answer) : reject(error)), 200);
     });
     (async () => {
       const write = (chunk: Buffer | string) =>
@@ -70,13 +71,13 @@ function upload(url: string, options: UploadOptions): Promise<UploadAnswer> {
       await write(fields);
       if (head.length) await write(head);
       let left = options.bytes - head.length;
-      while (left > 0 && !req.destroyed && !answer) {
+      while (left > 0 && !req.destroyed && !state.answer) {
         const size = Math.min(MB, left);
         await write(size === MB ? filler : filler.subarray(0, size));
         left -= size;
         if (options.chunkDelayMs) await new Promise((r) => setTimeout(r, options.chunkDelayMs));
       }
-      if (!req.destroyed && !answer) req.end(tail);
+      if (!req.destroyed && !state.answer) req.end(tail);
     })().catch(() => undefined);
   });
 }
@@ -117,7 +118,7 @@ describe('picture uploads: authorised before the body is read, streamed to disk,
       ),
     );
     // No session: the API answers 401; the form (no session, so no CSRF token either) 403.
-    expect(answers.map((answer) => answer.status).sort()).toEqual([
+    expect(answers.map((answer) => answer.status).toSorted()).toEqual([
       ...Array(8).fill(401),
       ...Array(8).fill(403),
     ]);

@@ -14,7 +14,7 @@ const csrf = csrfSync({
   getTokenFromRequest: (req: Request) => {
     const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
     if (typeof fromBody === 'string') return fromBody;
-    const fromQuery = isMultipart(req) ? req.query._csrf : undefined;
+    const fromQuery = isMultipart(req) ? req.query['_csrf'] : undefined;
     return typeof fromQuery === 'string' ? fromQuery : req.get('x-csrf-token');
   },
 });

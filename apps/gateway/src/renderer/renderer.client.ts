@@ -168,7 +168,7 @@ export class RendererClient implements OnModuleDestroy {
 }
 
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || /^127\./.test(host) || host === '::1' || host === '[::1]';
+  return host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '[::1]';
 }
 
 /** An error reply of the contract is the renderer speaking; anything else means it could not be reached. */

@@ -58,7 +58,7 @@ describe('boundedJsonSocket', () => {
     try {
       const Bounded = boundedJsonSocket(1000, 30_000, 500) as unknown as new (socket: Socket) => AuthDeadline;
       const silent = new FakeSocket();
-      new Bounded(silent as unknown as Socket);
+      expect(hasAuthDeadline(new Bounded(silent as unknown as Socket))).toBe(true);
       const proven = new FakeSocket();
       const provenSocket = new Bounded(proven as unknown as Socket);
       vi.advanceTimersByTime(100);
