@@ -17,7 +17,11 @@
       return;
     }
     // Keep the host's place: do not redraw the queue while a button in it has focus.
-    if (part === 'queue' && target.contains(document.activeElement) && document.activeElement !== document.body) {
+    if (
+      part === 'queue' &&
+      target.contains(document.activeElement) &&
+      document.activeElement !== document.body
+    ) {
       setTimeout(() => refresh(part, target), 1000);
       return;
     }
@@ -47,23 +51,26 @@
     refresh('counts', counts);
   }
 
-  if (typeof EventSource === 'function') {
-    const events = new EventSource('/admin/events');
-    events.addEventListener('suggestion.created', refreshModeration);
-    events.addEventListener('suggestion.status', refreshModeration);
-    events.addEventListener('suggestion.removed', refreshModeration);
-    events.addEventListener('suggestion.review', () => refresh('counts', counts));
-    events.addEventListener('renderer', () => {
-      refresh('renderer', renderer);
-      // The GPU queue's expected wait follows the renderer.
-      refresh('counts', counts);
-    });
-    // After a gateway restart EventSource reconnects by itself; redraw what may have changed meanwhile.
-    events.addEventListener('open', () => {
+  // Redrawn after every (re)connection of the stream, and every few seconds while there is none.
+  window.vernissageLive(
+    '/admin/events',
+    {
+      'suggestion.created': refreshModeration,
+      'suggestion.status': refreshModeration,
+      'suggestion.removed': refreshModeration,
+      'suggestion.review': () => refresh('counts', counts),
+      renderer: () => {
+        refresh('renderer', renderer);
+        // The GPU queue's expected wait follows the renderer.
+        refresh('counts', counts);
+      },
+    },
+    () => {
       refreshModeration();
       refresh('renderer', renderer);
-    });
-  }
+    },
+    5_000,
+  );
 
   // Decide without reloading the page; the form still works without this script.
   document.addEventListener('submit', async (event) => {
@@ -131,7 +138,12 @@
   // Keyboard: A approves and D denies the oldest prompt on the page.
   document.addEventListener('keydown', (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLSelectElement) return;
+    if (
+      event.target instanceof HTMLInputElement ||
+      event.target instanceof HTMLTextAreaElement ||
+      event.target instanceof HTMLSelectElement
+    )
+      return;
     const key = event.key.toLowerCase();
     if (key !== 'a' && key !== 'd') return;
     const oldest = queue?.querySelector('.queue-item');

@@ -28,6 +28,7 @@ function user(id: number, extra: Partial<UserEntity> = {}): UserEntity {
     email: null,
     passwordHash: null,
     passwordChangedAt: null,
+    sessionEpoch: 0,
     ...extra,
   };
 }

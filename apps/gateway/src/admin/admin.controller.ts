@@ -1,7 +1,6 @@
 import {
   Body,
   Controller,
-  DefaultValuePipe,
   Get,
   Header,
   HttpCode,
@@ -15,6 +14,7 @@ import {
 } from '@nestjs/common';
 import { CurrentUser, Public, Roles } from '../auth/auth.decorators.js';
 import type { AppRequest } from '../common/app-request.js';
+import { ParsePagePipe } from '../common/paging.js';
 import { Answer, Page } from '../common/answer/answer.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { ClaimService } from './claim.service.js';
@@ -71,7 +71,7 @@ export class AdminController {
   @Get()
   @Answer({ page: 'admin/moderation', title: 'Moderation' })
   index(
-    @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
+    @Query('page', ParsePagePipe) page: number,
     @CurrentUser() moderator: UserEntity,
     @Req() req: AppRequest,
   ): Promise<object> {
@@ -90,7 +90,7 @@ export class AdminController {
   @Get('fragments/:part')
   async fragment(
     @Param('part', new ParseEnumPipe(AdminFragment)) part: AdminFragment,
-    @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
+    @Query('page', ParsePagePipe) page: number,
     @CurrentUser() moderator: UserEntity,
   ): Promise<Page> {
     const model =

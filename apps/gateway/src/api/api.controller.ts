@@ -10,6 +10,7 @@ import {
   Query,
   Req,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -28,7 +29,8 @@ import { ModerationService, type Decision } from '../admin/moderation.service.js
 import type { AppRequest } from '../common/app-request.js';
 import { GatewayConfig } from '../config/gateway.config.js';
 import { CurrentUser, Roles } from '../auth/auth.decorators.js';
-import { UploadedPicture } from '../pictures/uploaded-picture.decorator.js';
+import { PictureUploadInterceptor } from '../pictures/picture-upload.interceptor.js';
+import { UploadedPicture, type UploadedPictureFile } from '../pictures/uploaded-picture.decorator.js';
 import { CreateSuggestionDto } from '../suggestions/dto/create-suggestion.dto.js';
 import { SubmissionThrottleGuard } from '../suggestions/submission-throttle.guard.js';
 import type { UserEntity } from '../users/user.entity.js';
@@ -124,6 +126,7 @@ export class ApiController {
   @Post('prompts')
   @HttpCode(201)
   @UseGuards(SubmissionThrottleGuard)
+  @UseInterceptors(PictureUploadInterceptor)
   @ApiTags(API_TAGS.prompts)
   @ApiOperation({
     operationId: 'submitPrompt',
@@ -162,8 +165,8 @@ export class ApiController {
   submit(
     @CurrentUser() user: UserEntity,
     @Body() input: CreateSuggestionDto,
-    // Parsed by the pictures module's PictureUploadMiddleware for multipart requests.
-    @UploadedPicture() picture: Buffer | undefined,
+    // Read by PictureUploadInterceptor (after the guards) for multipart requests.
+    @UploadedPicture() picture: UploadedPictureFile | undefined,
   ): Promise<ApiCreatedPromptDto> {
     return this.api.submit(user, input, picture);
   }

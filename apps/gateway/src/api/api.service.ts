@@ -1,3 +1,4 @@
+import type { UploadedPictureFile } from '../pictures/uploaded-picture.decorator.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AccountCreation } from '../accounts/account-creation.service.js';
 import { InvitationsService } from '../accounts/invitations.service.js';
@@ -41,7 +42,11 @@ export class ApiService {
   }
 
   /** The same rules as the guest form, picture included (an uploaded file, or `input.imageUrl`). */
-  async submit(user: UserEntity, input: CreateSuggestionDto, picture?: Buffer): Promise<ApiCreatedPromptDto> {
+  async submit(
+    user: UserEntity,
+    input: CreateSuggestionDto,
+    picture?: UploadedPictureFile,
+  ): Promise<ApiCreatedPromptDto> {
     const created = await this.submissions.submit(user, input, picture);
     return { id: created.id, status: created.status };
   }

@@ -2,10 +2,9 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { AdminDevicesRepository } from '../auth/admin-devices.repository.js';
+import { StaffDevices } from '../auth/staff-devices.service.js';
 import type { AppRequest } from '../common/app-request.js';
 import { GatewayConfig } from '../config/gateway.config.js';
-import { FingerprintService } from '../identity/fingerprint.service.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import type { SuggestionEntity } from '../suggestions/suggestion.entity.js';
@@ -40,8 +39,7 @@ export class ImagesService {
     private readonly suggestions: SuggestionQueries,
     private readonly settings: SettingsService,
     private readonly identity: IdentityService,
-    private readonly devices: AdminDevicesRepository,
-    private readonly fingerprints: FingerprintService,
+    private readonly staff: StaffDevices,
     private readonly config: GatewayConfig,
   ) {}
 
@@ -110,11 +108,11 @@ export class ImagesService {
     return this.isStaff(req);
   }
 
-  /** The same test as the staff guard: the role and a device enrolled for it. */
+  /** The same test as the staff guard: the role, a device enrolled for it, the session's own address. */
   private async isStaff(req: AppRequest): Promise<boolean> {
     const viewer = await this.identity.currentUser(req);
     if (!viewer || (viewer.role !== 'admin' && viewer.role !== 'moderator')) return false;
-    return this.devices.isEnrolled(viewer.id, this.fingerprints.keyFor(req));
+    return (await this.staff.refusal(req, viewer.id)) === null;
   }
 }
 

@@ -9,6 +9,7 @@ import { INVITE_ONLY_MESSAGE, maySubmit } from '../accounts/access-mode.js';
 import { Clock } from '../common/clock.js';
 import { PictureService } from '../pictures/picture.service.js';
 import { ScreeningService } from '../screening/screening.service.js';
+import type { UploadedPictureFile } from '../pictures/uploaded-picture.decorator.js';
 import { SettingsService } from '../settings/settings.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import type { CreateSuggestionDto } from './dto/create-suggestion.dto.js';
@@ -31,8 +32,12 @@ export class SuggestionsService {
     private readonly clock: Clock,
   ) {}
 
-  /** `picture` is an uploaded file's bytes; `input.imageUrl` is the other way to attach one. */
-  async submit(user: UserEntity, input: CreateSuggestionDto, picture?: Buffer): Promise<SuggestionView> {
+  /** `picture` is an uploaded file (a temporary file); `input.imageUrl` is the other way to attach one. */
+  async submit(
+    user: UserEntity,
+    input: CreateSuggestionDto,
+    picture?: UploadedPictureFile,
+  ): Promise<SuggestionView> {
     const settings = await this.settings.get();
     if (user.banned) throw new ForbiddenException('The host has stopped you from sending prompts.');
     if (!maySubmit(settings.accessMode, user)) throw new ForbiddenException(INVITE_ONLY_MESSAGE);

@@ -56,6 +56,13 @@ export class UserEntity {
   @Column({ name: 'password_changed_at', type: 'datetime', nullable: true })
   passwordChangedAt: Date | null;
 
+  /**
+   * Sessions carry the epoch they were started in and count only while it is current: a password reset
+   * or change moves it on, which ends every other session of this user.
+   */
+  @Column({ name: 'session_epoch', type: 'integer', default: 0 })
+  sessionEpoch: number;
+
   @OneToMany(() => UserFingerprintEntity, (fingerprint) => fingerprint.user)
   fingerprints?: Relation<UserFingerprintEntity>[];
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { PAGING_LIMITS } from '#contracts';
 import { SUGGESTION_STATUSES, type SuggestionStatus } from '../../suggestions/suggestion.entity.js';
 
 /** Documentation of POST /api/prompts; validation is CreateSuggestionDto's, the same as the form's. */
@@ -87,7 +88,8 @@ export class ListPromptsQueryDto {
   @IsOptional()
   status?: SuggestionStatus;
 
-  @ApiProperty({ required: false, type: 'integer', minimum: 1, default: 1 })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: PAGING_LIMITS.maxPage, default: 1 })
+  @Max(PAGING_LIMITS.maxPage, { message: `page can be at most ${PAGING_LIMITS.maxPage}.` })
   @Min(1, { message: 'page must be at least 1.' })
   @IsInt({ message: 'page must be a whole number.' })
   @Type(() => Number)

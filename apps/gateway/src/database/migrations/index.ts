@@ -2,6 +2,7 @@ import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { AccountsAndImagePrompts1764100000000 } from './1764100000000-accounts-and-image-prompts.js';
 import { SuggestionLifecycle1764200000000 } from './1764200000000-suggestion-lifecycle.js';
 import { ModerationAtScale1764300000000 } from './1764300000000-moderation-at-scale.js';
+import { SessionEpoch1764310000000 } from './1764310000000-session-epoch.js';
 
 /** Every migration, oldest first. Listed explicitly so the build needs no glob at run time. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   AccountsAndImagePrompts1764100000000,
   SuggestionLifecycle1764200000000,
   ModerationAtScale1764300000000,
+  SessionEpoch1764310000000,
 ];
