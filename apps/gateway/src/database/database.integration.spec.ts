@@ -183,7 +183,7 @@ describe('database (real SQLite file)', () => {
       );
       // Nobody is trusted until a moderator says so.
       expect(await after.query(`SELECT * FROM users ORDER BY id`)).toEqual(
-        usersBefore.map((row: object) => ({ ...row, trusted: 0 })),
+        usersBefore.map((row: object) => ({ ...row, trusted: 0, session_epoch: 0 })),
       );
       expect(await after.query('SELECT COUNT(*) AS n FROM user_fingerprints')).toEqual([{ n: 1 }]);
       expect(await after.query('SELECT value FROM settings')).toEqual([{ value: 'true' }]);
