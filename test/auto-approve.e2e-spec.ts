@@ -107,7 +107,7 @@ describe('Auto-approve, never blind (whole pipeline, short grace window)', () =>
     const withPicture = await guest.agent
       .post('/prompts')
       .set('Accept', JSON_TYPE)
-      .field('_csrf', guest.csrf)
+      .set('x-csrf-token', guest.csrf)
       .field('prompt', 'grace: my cat, painted')
       .field('width', '512')
       .field('height', '512')
@@ -117,7 +117,7 @@ describe('Auto-approve, never blind (whole pipeline, short grace window)', () =>
     const hostsPicture = await host.agent
       .post('/prompts')
       .set('Accept', JSON_TYPE)
-      .field('_csrf', host.csrf)
+      .set('x-csrf-token', host.csrf)
       .field('prompt', "grace: the host's dog, painted")
       .field('width', '512')
       .field('height', '512')

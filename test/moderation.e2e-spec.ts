@@ -44,7 +44,7 @@ async function sendPicture(guest: Guest, prompt: string): Promise<number> {
   const res = await guest.agent
     .post('/prompts')
     .set('Accept', JSON_TYPE)
-    .field('_csrf', guest.csrf)
+    .set('x-csrf-token', guest.csrf)
     .field('prompt', prompt)
     .field('width', '512')
     .field('height', '512')
