@@ -24,7 +24,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'test/**/*.spec.ts'] },
+        test: {
+          name: 'unit',
+          include: ['apps/**/*.spec.ts', 'libs/**/*.spec.ts', 'test/**/*.spec.ts'],
+          // Specs share their workers' loaded modules rather than importing Nest and TypeORM again per file.
+          isolate: false,
+        },
       },
       {
         extends: true,
@@ -32,6 +37,10 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
           fileParallelism: false,
+          // One worker runs every e2e file in turn without reloading the app's modules for each file (Nest,
+          // TypeORM and the gateway take seconds to import); every file still starts its own apps, on its
+          // own temp directory and ports.
+          isolate: false,
         },
       },
     ],

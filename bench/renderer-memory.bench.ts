@@ -1,8 +1,11 @@
 import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
 import {
   DEFAULT_GENERATION_SETTINGS,
+  LINK_HELLO_PATTERN,
+  LinkClientSession,
+  LinkHelloReplySchema,
   RENDERER_MAX_FRAME_BYTES,
-  RENDERER_TOKEN_METADATA_KEY,
+  RENDERER_PROOF_METADATA_KEY,
   RendererContract,
   RendererPattern,
   type RenderJob,
@@ -55,9 +58,13 @@ function job(suggestionId: number): RenderJob {
   };
 }
 
-/** A bare Nest TCP client speaking the renderer contract, with the token in the packet metadata as the gateway does. */
+/**
+ * A bare Nest TCP client speaking the renderer contract: one connection, the link handshake once, then
+ * every packet signed as the gateway does.
+ */
 class ContractClient {
   private readonly proxy: ClientProxy;
+  private session: LinkClientSession | null = null;
 
   constructor(port: number) {
     this.proxy = ClientProxyFactory.create({
@@ -65,12 +72,26 @@ class ContractClient {
       options: { host: '127.0.0.1', port, maxBufferSize: RENDERER_MAX_FRAME_BYTES },
     });
     this.proxy.setOnDispatchHook((packet) => {
-      packet.metadata = { ...packet.metadata, [RENDERER_TOKEN_METADATA_KEY]: BENCH_RENDERER_TOKEN };
+      if (packet.pattern === LINK_HELLO_PATTERN || !this.session) return;
+      packet.metadata = {
+        ...packet.metadata,
+        [RENDERER_PROOF_METADATA_KEY]: this.session.sign(String(packet.pattern), packet.data),
+      };
     });
   }
 
   async send<P extends RendererPattern>(pattern: P, request: RendererRequest<P>): Promise<RendererReply<P>> {
     await this.proxy.connect();
+    if (!this.session) {
+      const session = new LinkClientSession(BENCH_RENDERER_TOKEN);
+      const hello = LinkHelloReplySchema.parse(
+        await firstValueFrom(
+          this.proxy.send(LINK_HELLO_PATTERN, session.hello()).pipe(timeout({ first: 30_000 })),
+        ),
+      );
+      if (!session.accept(hello)) throw new Error('the renderer could not prove the bench token');
+      this.session = session;
+    }
     const reply = await firstValueFrom(this.proxy.send(pattern, request).pipe(timeout({ first: 30_000 })));
     return RendererContract[pattern].reply.parse(reply) as RendererReply<P>;
   }
@@ -163,7 +184,7 @@ async function run(): Promise<QualityCheck[]> {
         ],
       ],
       [
-        `Enqueued over Nest TCP with a ClientProxy (token in packet metadata), ${JOBS / BATCH} batches of ${BATCH} jobs; each job`,
+        `Enqueued over Nest TCP with a ClientProxy (each packet signed with a proof of the token), ${JOBS / BATCH} batches of ${BATCH} jobs; each job`,
         `  has a unique prompt (mean ${Math.round(promptChars / JOBS)} characters), 512×768, the same settings with a`,
         `  ${NEGATIVE_PROMPT.length}-character negative prompt. RSS from /proc/<pid>/status VmRSS; heap from`,
         '  process.memoryUsage() in the renderer after global.gc() (a bench-only preload, --expose-gc).',

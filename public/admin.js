@@ -17,7 +17,11 @@
       return;
     }
     // Keep the host's place: do not redraw the queue while a button in it has focus.
-    if (part === 'queue' && target.contains(document.activeElement) && document.activeElement !== document.body) {
+    if (
+      part === 'queue' &&
+      target.contains(document.activeElement) &&
+      document.activeElement !== document.body
+    ) {
       setTimeout(() => refresh(part, target), 1000);
       return;
     }
@@ -25,7 +29,13 @@
     fetch(`/admin/fragments/${part}?page=${encodeURIComponent(page)}`, { headers: { Accept: 'text/html' } })
       .then((res) => (res.ok ? res.text() : Promise.reject(new Error(String(res.status)))))
       .then((html) => {
+        // Ticked rows stay ticked through a redraw (those still waiting).
+        const ticked = part === 'queue' ? selectedIds() : [];
         target.innerHTML = html;
+        for (const id of ticked) {
+          const box = target.querySelector(`input.row-select[value="${id}"]`);
+          if (box && !box.disabled) box.checked = true;
+        }
         if (part === 'counts') announcePending();
       })
       .catch(() => undefined)
@@ -41,18 +51,26 @@
     refresh('counts', counts);
   }
 
-  if (typeof EventSource === 'function') {
-    const events = new EventSource('/admin/events');
-    events.addEventListener('suggestion.created', refreshModeration);
-    events.addEventListener('suggestion.status', refreshModeration);
-    events.addEventListener('suggestion.removed', refreshModeration);
-    events.addEventListener('renderer', () => refresh('renderer', renderer));
-    // After a gateway restart EventSource reconnects by itself; redraw what may have changed meanwhile.
-    events.addEventListener('open', () => {
+  // Redrawn after every (re)connection of the stream, and every few seconds while there is none.
+  window.vernissageLive(
+    '/admin/events',
+    {
+      'suggestion.created': refreshModeration,
+      'suggestion.status': refreshModeration,
+      'suggestion.removed': refreshModeration,
+      'suggestion.review': () => refresh('counts', counts),
+      renderer: () => {
+        refresh('renderer', renderer);
+        // The GPU queue's expected wait follows the renderer.
+        refresh('counts', counts);
+      },
+    },
+    () => {
       refreshModeration();
       refresh('renderer', renderer);
-    });
-  }
+    },
+    5_000,
+  );
 
   // Decide without reloading the page; the form still works without this script.
   document.addEventListener('submit', async (event) => {
@@ -60,16 +78,32 @@
     if (!(form instanceof HTMLFormElement) || !form.action.includes('/admin/')) return;
     if (form.dataset.plain !== undefined) return;
     event.preventDefault();
-    const button = form.querySelector('button');
+    const button =
+      event.submitter instanceof HTMLButtonElement ? event.submitter : form.querySelector('button');
     if (button) button.disabled = true;
     try {
-      const res = await fetch(form.action, { method: 'POST', headers: { Accept: 'application/json', 'x-csrf-token': csrf } });
+      const res = await fetch(form.action, {
+        method: 'POST',
+        headers: {
+          Accept: 'application/json',
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'x-csrf-token': csrf,
+        },
+        // The ticked rows (bulk) and the pressed button's value go along, as the form would send them.
+        body: new URLSearchParams(new FormData(form, event.submitter ?? undefined)),
+      });
       // Decided (or already decided elsewhere): the row goes at once; the refresh below confirms it.
-      if (res.ok || res.status === 409) form.closest('.queue-item')?.remove();
-      if (!res.ok) {
-        const body = await res.json().catch(() => ({}));
+      if ((res.ok || res.status === 409) && form.dataset.decides !== undefined)
+        form.closest('.queue-item')?.remove();
+      const body = await res.json().catch(() => ({}));
+      if (res.ok && form.dataset.bulk !== undefined) {
+        for (const id of body.decided ?? [])
+          queue?.querySelector(`.queue-item[data-prompt-id="${Number(id)}"]`)?.remove();
+        showMessage(body.message ?? '');
+      } else if (!res.ok) {
         showMessage(body.message ?? `Something went wrong (${res.status}).`);
       }
+      if (button) button.disabled = false;
     } catch {
       showMessage('The gateway did not answer. Check the connection and try again.');
     } finally {
@@ -78,10 +112,38 @@
     }
   });
 
+  function selectedIds() {
+    return [...(queue?.querySelectorAll('input.row-select:checked') ?? [])].map((box) => box.value);
+  }
+
+  // Shift-click ticks (or unticks) every row between the last one clicked and this one.
+  let lastClicked = null;
+  queue?.addEventListener('click', (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLInputElement) || !box.classList.contains('row-select')) return;
+    const boxes = [...queue.querySelectorAll('input.row-select')];
+    const from = boxes.indexOf(lastClicked);
+    if (event.shiftKey && from >= 0) {
+      const to = boxes.indexOf(box);
+      for (const other of boxes.slice(Math.min(from, to), Math.max(from, to) + 1)) {
+        if (!other.disabled) other.checked = box.checked;
+      }
+    }
+    lastClicked = box;
+  });
+
+  // Decisions a minute slide with time even when nothing happens.
+  setInterval(() => refresh('counts', counts), 30_000);
+
   // Keyboard: A approves and D denies the oldest prompt on the page.
   document.addEventListener('keydown', (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement || event.target instanceof HTMLSelectElement) return;
+    if (
+      event.target instanceof HTMLInputElement ||
+      event.target instanceof HTMLTextAreaElement ||
+      event.target instanceof HTMLSelectElement
+    )
+      return;
     const key = event.key.toLowerCase();
     if (key !== 'a' && key !== 'd') return;
     const oldest = queue?.querySelector('.queue-item');

@@ -8,7 +8,9 @@
     const max = Number(counter.dataset.max);
     const update = () => {
       const length = field.value.trim().length;
-      field.setCustomValidity(length === 0 ? 'Write a prompt first.' : length > max ? `At most ${max} characters.` : '');
+      field.setCustomValidity(
+        length === 0 ? 'Write a prompt first.' : length > max ? `At most ${max} characters.` : '',
+      );
       counter.textContent = `${length} / ${max} characters`;
       counter.classList.toggle('over', length > max);
     };
@@ -61,13 +63,66 @@
   }
 })();
 
+/**
+ * Live updates for a page: an event stream whose events are hints, and `resync`, which re-reads what the
+ * page shows. Resynced on every (re)connection, since events sent while the stream was down are lost
+ * (a proxy's timeout, a phone asleep, a gateway restart). A stream the gateway refuses (too many open, or
+ * full) or that cannot be had falls back to a resync every `pollMs`, and a new stream is tried later.
+ */
+window.vernissageLive = (url, handlers, resync, pollMs) => {
+  if (typeof EventSource !== 'function') {
+    setInterval(resync, pollMs);
+    return;
+  }
+  let poll;
+  let retry;
+  const connect = () => {
+    const source = new EventSource(url);
+    for (const [type, handler] of Object.entries(handlers)) source.addEventListener(type, handler);
+    source.addEventListener('open', () => {
+      clearInterval(poll);
+      poll = undefined;
+      resync();
+    });
+    source.addEventListener('error', () => {
+      // While CONNECTING the browser retries by itself; CLOSED means it gave up (a 429 or 503 answer).
+      if (source.readyState !== EventSource.CLOSED) return;
+      poll ??= setInterval(resync, pollMs);
+      resync();
+      clearTimeout(retry);
+      retry = setTimeout(connect, 60_000);
+    });
+  };
+  connect();
+};
+
 // A guest's own prompts change status live (approved, queued, rendering, rendered…).
 (() => {
   const list = document.querySelector('#your-prompts');
-  if (!list || typeof EventSource !== 'function') return;
-  const events = new EventSource('/events');
-  events.addEventListener('suggestion.status', (event) => {
-    const { suggestionId, status } = JSON.parse(event.data);
+  const own = list?.querySelector('[data-own-prompts]');
+  if (!list || !own) return;
+  // One read at a time; one asked for meanwhile runs right after, as the answer in flight may predate it.
+  let reading = 'no';
+  const resync = () => {
+    if (reading !== 'no') {
+      reading = 'again';
+      return;
+    }
+    reading = 'once';
+    fetch('/fragments/own-prompts', { headers: { Accept: 'text/html' } })
+      .then((res) => (res.ok ? res.text() : Promise.reject(new Error(String(res.status)))))
+      .then((html) => {
+        own.innerHTML = html;
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        const again = reading === 'again';
+        reading = 'no';
+        if (again) resync();
+      });
+  };
+  const onStatus = (event) => {
+    const { suggestionId, status, edited } = JSON.parse(event.data);
     const item = document.querySelector(`.prompt-item[data-prompt-id="${Number(suggestionId)}"]`);
     const chip = item?.querySelector('.status');
     if (!chip) return;
@@ -79,18 +134,32 @@
     // Said aloud too: a screen reader does not notice a chip changing on its own.
     const announcer = document.querySelector('[data-status-announcer]');
     const text = item.querySelector('.prompt-text')?.textContent ?? '';
-    if (announcer) announcer.textContent = `Your prompt “${text.length > 60 ? `${text.slice(0, 59)}…` : text}” is ${status}.`;
-    // After the reveal a finished image belongs on the page: fetch the page again to show it.
-    if (status === 'rendered' && list.hasAttribute('data-revealed')) location.reload();
-  });
-  // How long an approved prompt is expected to wait, in whole minutes (null: no estimate right now).
-  events.addEventListener('wait.changed', (event) => {
-    const { suggestionId, minutes } = JSON.parse(event.data);
-    const wait = document.querySelector(`.prompt-item[data-prompt-id="${Number(suggestionId)}"] [data-wait]`);
-    if (!wait) return;
-    wait.hidden = minutes === null;
-    if (minutes !== null) wait.textContent = minutes === 1 ? 'about 1 minute' : `about ${Number(minutes)} minutes`;
-  });
-  // The host changed something every guest sees (the reveal, sizes, submissions open or closed).
-  events.addEventListener('settings.updated', () => location.reload());
+    if (announcer)
+      announcer.textContent = `Your prompt “${text.length > 60 ? `${text.slice(0, 59)}…` : text}” is ${status}.`;
+    // After the reveal a finished image belongs on the page, and a text the host edited is shown as they
+    // changed it: read the list again.
+    if ((status === 'rendered' && list.hasAttribute('data-revealed')) || edited) resync();
+  };
+  window.vernissageLive(
+    '/events',
+    {
+      'suggestion.status': onStatus,
+      // A render passed or hidden by the host (Review renders): after the reveal, the page shows it or not.
+      'suggestion.review': () => {
+        if (list.hasAttribute('data-revealed')) resync();
+      },
+      // How long an approved prompt is expected to wait, in whole minutes (null: no estimate right now).
+      'wait.changed': (event) => {
+        const { suggestionId, minutes } = JSON.parse(event.data);
+        const wait = own.querySelector(`.prompt-item[data-prompt-id="${Number(suggestionId)}"] [data-wait]`);
+        if (!wait) return;
+        wait.hidden = minutes === null;
+        if (minutes !== null) wait.textContent = minutes === 1 ? 'about 1 minute' : `about ${Number(minutes)} minutes`;
+      },
+      // The host changed something every guest sees (the reveal, sizes, submissions open or closed).
+      'settings.updated': () => location.reload(),
+    },
+    resync,
+    20_000,
+  );
 })();

@@ -151,6 +151,23 @@
     }
   }
 
+  /** A render the host hid leaves the screen at once; the show moves on to its neighbour. */
+  function removeSlides(ids) {
+    for (const id of ids) {
+      const item = list.querySelector(`[data-slide-id="${Number(id)}"]`);
+      known.delete(Number(id));
+      if (!item) continue;
+      const index = indexOf(item);
+      const wasCurrent = item === current;
+      item.remove();
+      if (wasCurrent) {
+        current = null;
+        go(Math.min(index, items().length - 1));
+      }
+    }
+    render();
+  }
+
   // --- auto-advance -------------------------------------------------------------------------------
 
   function intervalMs() {
@@ -316,6 +333,9 @@
   let polls = 0;
   let pollTimer = null;
 
+  // Renders passed or hidden since this moment (Review renders) are asked for on each poll.
+  let reviewedUntil = stage.dataset.reviewedUntil ?? '';
+
   async function fetchSlides(after) {
     const options = {
       headers: { Accept: 'application/json' },
@@ -323,7 +343,9 @@
       cache: 'no-store',
     };
     if (typeof AbortSignal.timeout === 'function') options.signal = AbortSignal.timeout(10_000);
-    const response = await fetch(`${slidesUrl}?after=${encodeURIComponent(after)}`, options);
+    const query = new URLSearchParams({ after: String(after) });
+    if (reviewedUntil) query.set('reviewedSince', reviewedUntil);
+    const response = await fetch(`${slidesUrl}?${query}`, options);
     if (response.status === 401 || response.status === 403) {
       const error = new Error('signed out');
       error.fatal = true;
@@ -339,6 +361,11 @@
     for (;;) {
       const page = await fetchSlides(after);
       addSlides(page.slides);
+      if (page.reviewed) {
+        addSlides(page.reviewed.passed);
+        removeSlides(page.reviewed.hidden);
+        reviewedUntil = page.reviewed.reviewedUntil;
+      }
       if (!page.hasMore || page.slides.length === 0) return;
       after = page.slides[page.slides.length - 1].id;
     }

@@ -1,8 +1,9 @@
 import argon2 from 'argon2';
 import { DataSource } from 'typeorm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INVITE_ONLY_MESSAGE } from '../apps/gateway/src/accounts/access-mode.js';
 import { LOGIN_FAILED_MESSAGE } from '../apps/gateway/src/accounts/login.service.js';
+import { PasswordHasher } from '../apps/gateway/src/accounts/password-hasher.service.js';
 import { AdminDevicesRepository } from '../apps/gateway/src/auth/admin-devices.repository.js';
 import type { UserRole } from '../apps/gateway/src/users/user.entity.js';
 import { UsersRepository } from '../apps/gateway/src/users/users.repository.js';
@@ -24,7 +25,7 @@ const JSON_TYPE = 'application/json';
 const PASSWORD = 'correct horse battery';
 
 /**
- * Each client comes from its own address (TRUST_PROXY is on, so X-Forwarded-For is the client address);
+ * Each client comes from its own address (TRUST_PROXY names loopback, where the test client is, so X-Forwarded-For is the client address);
  * addresses differ in their /24, since the lockout, like the fingerprint, only sees the anonymised form.
  */
 let nextNet = 1;
@@ -80,7 +81,7 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
 
   beforeAll(async () => {
     gateway = await startGateway(temp.dir, {
-      TRUST_PROXY: 'on',
+      TRUST_PROXY: 'loopback',
       MAX_PENDING_PER_GUEST: '50',
       SUBMISSIONS_PER_MINUTE: '100',
     });
@@ -228,6 +229,57 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
     expect((await logIn(elsewhere, member.username, PASSWORD, await loginForm(elsewhere))).status).toBe(303);
   });
 
+  it('40 wrong passwords at once for one account: at most 5 reach the password check, then it is locked', async () => {
+    const member = await makeAccount('member');
+    const hasher = gateway.app.get(PasswordHasher);
+    const checks = vi.spyOn(hasher, 'verify');
+    try {
+      // Each burst from its own network, so only the account's limit (5) applies, not the address's (20).
+      for (let burst = 0; burst < 3; burst++) {
+        const attackers = await Promise.all(
+          Array.from({ length: 40 }, async () => {
+            const agent = client(gateway, PHONE_UA, `10.60.${burst}.${1 + Math.floor(Math.random() * 200)}`);
+            return { agent, csrf: await loginForm(agent) };
+          }),
+        );
+        const answers = await Promise.all(
+          attackers.map(({ agent, csrf }, i) => logIn(agent, member.username, `guess ${burst}-${i}`, csrf)),
+        );
+        const statuses = answers.map((res) => res.status);
+        expect(statuses.every((status) => status === 401 || status === 429)).toBe(true);
+        expect(statuses.filter((status) => status === 401)).toHaveLength(burst === 0 ? 5 : 0);
+      }
+      // Counted where it matters: the argon2 check itself ran 5 times for 120 tries.
+      expect(checks).toHaveBeenCalledTimes(5);
+      // The right password is locked out too (from anywhere), and no late failure has lifted the lock.
+      const owner = client(gateway);
+      expect((await logIn(owner, member.username, PASSWORD, await loginForm(owner))).status).toBe(429);
+    } finally {
+      checks.mockRestore();
+    }
+  });
+
+  it('40 attempts at once from one address (any names): at most 20 reach the password check', async () => {
+    const hasher = gateway.app.get(PasswordHasher);
+    const decoys = vi.spyOn(hasher, 'verifyDecoy');
+    try {
+      const attackers = await Promise.all(
+        Array.from({ length: 40 }, async () => {
+          const agent = client(gateway, PHONE_UA, '10.61.1.7');
+          return { agent, csrf: await loginForm(agent) };
+        }),
+      );
+      const answers = await Promise.all(
+        attackers.map(({ agent, csrf }, i) => logIn(agent, `sprayed${i}`, 'password1', csrf)),
+      );
+      expect(answers.filter((res) => res.status === 401)).toHaveLength(20);
+      expect(answers.filter((res) => res.status === 429)).toHaveLength(20);
+      expect(decoys).toHaveBeenCalledTimes(20);
+    } finally {
+      decoys.mockRestore();
+    }
+  });
+
   it('keeps no raw address in login_failures: only account ids and keyed hashes', async () => {
     const rows: { subject: string }[] = await gateway.app
       .get(DataSource)
@@ -326,6 +378,38 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
     );
   });
 
+  it('a password change ends the account’s other sessions and keeps the one that changed it', async () => {
+    const member = await signedIn('member', PHONE_UA);
+    const laptop = client(gateway, LAPTOP_UA);
+    expect((await logIn(laptop, member.username, PASSWORD, await loginForm(laptop))).status).toBe(303);
+    expect((await laptop.get('/account').set('Accept', JSON_TYPE)).status).toBe(200);
+
+    const csrf = await csrfOfPage(member.agent, '/account');
+    const changed = await member.agent
+      .post('/account/password')
+      .set('Accept', JSON_TYPE)
+      .set('x-csrf-token', csrf)
+      .send({
+        currentPassword: PASSWORD,
+        newPassword: 'another new secret',
+        repeatPassword: 'another new secret',
+      });
+    expect(changed.status).toBe(200);
+    expect((await member.agent.get('/account').set('Accept', JSON_TYPE)).body).toMatchObject({
+      username: member.username,
+    });
+    // The laptop's session (started with the old password) no longer signs anyone in.
+    expect((await laptop.get('/account').set('Accept', JSON_TYPE)).status).toBe(401);
+    expect((await laptop.get('/').set('Accept', HTML)).text).not.toContain(
+      '<a href="/account">Your account</a>',
+    );
+    // Signing in again with the new password works as ever.
+    expect((await logIn(laptop, member.username, 'another new secret', await loginForm(laptop))).status).toBe(
+      303,
+    );
+    expect((await laptop.get('/account').set('Accept', JSON_TYPE)).status).toBe(200);
+  });
+
   it('the account page needs a session; a guest sees it without a password form', async () => {
     expect((await client(gateway).get('/account').set('Accept', JSON_TYPE)).status).toBe(401);
     expect((await client(gateway).get('/account').set('Accept', HTML)).status).toBe(401);
@@ -419,7 +503,7 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
   });
 
   it('invite-only: an anonymous visitor gets no colour but a polite page; a guest cannot submit; a member can', async () => {
-    const earlyGuest = client(gateway);
+    const earlyGuest = client(gateway, PHONE_UA, '10.88.1.5');
     const guestHome = await openHome(earlyGuest);
     expect(guestHome.status).toBe(200);
     expect(guestHome.html).toContain('Have an account? <a href="/login">Log in</a>');
@@ -463,6 +547,21 @@ describe('accounts: login, logout, lockout, password change, moderators, invite-
         .set('x-csrf-token', csrfFrom(page.text));
       expect(fresh.status).toBe(403);
       expect(await users.count()).toBe(usersBefore);
+      // Nor is an existing guest colour handed over to a visitor without a session ("Continue as"):
+      // the same phone on the same network, cookie gone, asking for the early guest's colour.
+      const lost = client(gateway, PHONE_UA, '10.88.1.6');
+      const lostPage = await lost.get('/').set('Accept', HTML);
+      expect(lostPage.text).toContain(INVITE_ONLY_MESSAGE);
+      expect(lostPage.text).not.toContain('Continue as');
+      const earlyId = Number(/data-user-id="(\d+)"/.exec(guestHome.html)![1]);
+      const taken = await lost
+        .post('/welcome-back/continue')
+        .set('Accept', HTML)
+        .type('form')
+        .send({ _csrf: csrfFrom(lostPage.text), userId: String(earlyId) });
+      expect(taken.status).toBe(403);
+      expect(taken.text).toContain(INVITE_ONLY_MESSAGE);
+      expect((await lost.get('/account').set('Accept', JSON_TYPE)).status).toBe(401);
 
       const guestPage = await earlyGuest.get('/').set('Accept', HTML);
       expect(guestPage.text).toContain(INVITE_ONLY_MESSAGE);

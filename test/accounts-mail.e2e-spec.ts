@@ -3,6 +3,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import argon2 from 'argon2';
 import { simpleParser } from 'mailparser';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MailService } from '../apps/gateway/src/accounts/mail.service.js';
 import { RESET_REQUESTED_MESSAGE } from '../apps/gateway/src/accounts/password-reset.service.js';
@@ -254,6 +255,89 @@ describe('accounts: invitations and password links through a real SMTP server on
     await mail().idle();
     const resets = mailsTo('flooded@example.test').filter((m) => m.raw.includes('Subject: Reset your'));
     expect(resets).toHaveLength(3);
+  });
+
+  it('twenty reset requests at once still mail at most three links (the cap is one statement)', async () => {
+    const created = await invite(admin, { username: 'burst', email: 'burst@example.test', role: 'member' });
+    expect(created.status).toBe(201);
+    const agents = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const agent = browser(gateway.url, `Phone/burst-${i}`);
+        return { agent, csrf: csrfFrom((await agent.get('/forgot-password').set('Accept', HTML)).text) };
+      }),
+    );
+    const answers = await Promise.all(
+      agents.map(({ agent, csrf }) =>
+        agent
+          .post('/forgot-password')
+          .set('Accept', JSON_TYPE)
+          .set('x-csrf-token', csrf)
+          .send({ email: 'burst@example.test' }),
+      ),
+    );
+    for (const res of answers) expect(res.body).toEqual({ message: RESET_REQUESTED_MESSAGE });
+    await mail().idle();
+    const resets = mailsTo('burst@example.test').filter((m) => m.raw.includes('Subject: Reset your'));
+    expect(resets).toHaveLength(3);
+  });
+
+  it('a password reset ends every other session of the account and revokes its API tokens', async () => {
+    const created = await invite(admin, {
+      username: 'reset.me',
+      email: 'reset.me@example.test',
+      role: 'member',
+    });
+    await mail().idle();
+    const phone = await setPasswordThrough(
+      gateway,
+      await linkFrom(mailsTo('reset.me@example.test')[0].raw),
+      'first password!',
+      'Phone/reset-me',
+    );
+    // A token made on the phone, and a second session on a laptop.
+    const phoneCsrf = csrfFrom((await phone.agent.get('/account').set('Accept', HTML)).text);
+    const made = await phone.agent
+      .post('/account/api-tokens')
+      .set('Accept', JSON_TYPE)
+      .set('x-csrf-token', phoneCsrf)
+      .send({ name: 'old script' });
+    expect(made.status).toBe(201);
+    const token = made.body.token as string;
+    const api = () => request(gateway.url).get('/api/prompts').set('Authorization', `Bearer ${token}`);
+    expect((await api()).status).toBe(200);
+    const laptop = browser(gateway.url, LAPTOP_UA);
+    const loginCsrf = csrfFrom((await laptop.get('/login').set('Accept', HTML)).text);
+    const login = await laptop
+      .post('/login')
+      .set('Accept', JSON_TYPE)
+      .set('x-csrf-token', loginCsrf)
+      .send({ identifier: 'reset.me', password: 'first password!' });
+    expect(login.status).toBe(200);
+    expect((await laptop.get('/account').set('Accept', JSON_TYPE)).status).toBe(200);
+
+    // Someone fears the password is known and resets it from a third device.
+    const third = browser(gateway.url, 'Tablet/reset-me');
+    const csrf = csrfFrom((await third.get('/forgot-password').set('Accept', HTML)).text);
+    await third
+      .post('/forgot-password')
+      .set('Accept', JSON_TYPE)
+      .set('x-csrf-token', csrf)
+      .send({ email: 'reset.me@example.test' });
+    await mail().idle();
+    const link = await linkFrom(mailsTo('reset.me@example.test').at(-1)!.raw);
+    expect(link.pathname).toBe('/account/reset-password');
+    const reset = await setPasswordThrough(gateway, link, 'second password!', 'Tablet/reset-me');
+    expect(reset.res.status).toBe(303);
+
+    expect((await reset.agent.get('/account').set('Accept', JSON_TYPE)).body).toMatchObject({
+      username: 'reset.me',
+    });
+    expect((await phone.agent.get('/account').set('Accept', JSON_TYPE)).status).toBe(401);
+    expect((await laptop.get('/account').set('Accept', JSON_TYPE)).status).toBe(401);
+    const old = await api();
+    expect(old.status).toBe(401);
+    expect(old.body).toMatchObject({ statusCode: 401 });
+    expect(created.body.id).toBeGreaterThan(0);
   });
 
   it('a reset link issued before a password change is refused', async () => {

@@ -119,6 +119,11 @@ describe('admin settings page (HTTP, real SQLite file)', () => {
       scheduler: '',
       negativePrompt: '',
       model: '',
+      holdWords: [],
+      denyWords: [],
+      autoApprove: 'off',
+      graceSeconds: 60,
+      reviewRenders: false,
     });
   });
 
@@ -293,7 +298,7 @@ describe('admin settings page (HTTP, real SQLite file)', () => {
     expect(closed.status).toBe(303);
     const { html } = await openHome(guest.agent);
     expect(html).toContain('Submissions are closed');
-    expect(html).not.toContain('action="/prompts"');
+    expect(html).not.toContain('action="/prompts?_csrf=');
     const refused = await guest.agent
       .post('/prompts')
       .set('x-csrf-token', guest.csrf)

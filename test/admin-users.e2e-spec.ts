@@ -258,7 +258,7 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     expect(refused.status).toBe(403);
     const home = await openHome(guest.agent);
     expect(home.html).toContain('The host has stopped you from sending prompts.');
-    expect(home.html).not.toContain('action="/prompts"');
+    expect(home.html).not.toContain('action="/prompts?_csrf=');
 
     // Banning again changes nothing and denies nothing more.
     const again = await admin
@@ -279,7 +279,7 @@ describe('admin users page: list, ban, unban, delete (HTTP, real SQLite file)', 
     // What the ban denied stays denied.
     expect((await suggestions().findById(waiting[0]))!.status).toBe('denied');
     const back = await openHome(guest.agent);
-    expect(back.html).toContain('action="/prompts"');
+    expect(back.html).toContain('action="/prompts?_csrf=');
   });
 
   it('delete: asks first, then removes the user, their prompts, fingerprint links and image files', async () => {

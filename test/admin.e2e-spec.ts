@@ -14,6 +14,8 @@ import {
   type Browser,
   type TestGateway,
 } from './gateway/harness.js';
+import { sendFrom } from './support/from-address.js';
+import { Party, solidPng } from './support/gallery-fixtures.js';
 
 describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
   const temp = makeTempDir();
@@ -22,7 +24,7 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
   let guestCounter = 0;
 
   beforeAll(async () => {
-    gateway = await startGateway(temp.dir, { TRUST_PROXY: 'true', MAX_PENDING_PER_GUEST: '200' });
+    gateway = await startGateway(temp.dir, { TRUST_PROXY: 'loopback', MAX_PENDING_PER_GUEST: '200' });
     admin = browser(gateway.url, LAPTOP_UA, 'de-DE');
     await openHome(admin);
     await becomeAdmin(gateway, admin);
@@ -238,7 +240,7 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
       .set('Cookie', `vernissage.sid=${cookie!.value}`);
     expect(stolen.status).toBe(403);
     expect(stolen.text).toContain('not enrolled');
-    // The same cookie from another network (TRUST_PROXY is on in this test) is refused as well.
+    // The same cookie from another network (TRUST_PROXY trusts loopback in this test) is refused as well.
     const elsewhere = await request(gateway.url)
       .get('/admin')
       .set('Accept', HTML)
@@ -247,6 +249,42 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
       .set('X-Forwarded-For', '198.51.100.7')
       .set('Cookie', `vernissage.sid=${cookie!.value}`);
     expect(elsewhere.status).toBe(403);
+    expect((await admin.get('/admin').set('Accept', HTML)).status).toBe(200);
+  });
+
+  it("refuses the admin's cookie replayed from another address on the same Wi-Fi, even with the same headers", async () => {
+    // A rendered image, to check that /images/… is refused too.
+    const party = new Party(gateway);
+    const guest = await party.guest('Phone/replay-target');
+    const id = await party.submit(guest, 'a secret image before the show');
+    await party.approveAndRender(id, solidPng(64, 64, [10, 200, 30]));
+
+    const cookie = admin.jar.getCookie('vernissage.sid', {
+      domain: '127.0.0.1',
+      path: '/',
+      secure: false,
+      script: false,
+    })!;
+    // The admin's own device: same User-Agent and language as below.
+    const headers = {
+      Accept: 'text/html',
+      'User-Agent': LAPTOP_UA,
+      'Accept-Language': 'de-DE',
+      Cookie: `vernissage.sid=${cookie.value}`,
+    };
+    for (const path of ['/admin', '/admin/export', `/images/${id}`]) {
+      expect((await sendFrom(`${gateway.url}${path}`, { from: '127.0.0.1', headers })).status, path).toBe(
+        200,
+      );
+    }
+    // The same cookie and headers from 127.0.0.2 (same /24, so the same fingerprint): another device.
+    for (const path of ['/admin', '/admin/export', '/admin/events']) {
+      const replayed = await sendFrom(`${gateway.url}${path}`, { from: '127.0.0.2', headers });
+      expect(replayed.status, path).toBe(403);
+      expect(replayed.body).toContain('Log in again, or open a fresh claim link on this device.');
+    }
+    expect((await sendFrom(`${gateway.url}/images/${id}`, { from: '127.0.0.2', headers })).status).toBe(404);
+    // Nothing changed for the admin on the address they signed in from.
     expect((await admin.get('/admin').set('Accept', HTML)).status).toBe(200);
   });
 
@@ -268,9 +306,11 @@ describe('admin claim, guard and moderation (HTTP, real SQLite file)', () => {
     const beyond = await admin.get('/admin?page=999').set('Accept', HTML);
     expect(beyond.status).toBe(200);
     expect(beyond.text).not.toContain('Next page');
-    // A mangled page number is harmless: it falls back to the first page.
-    const mangled = await admin.get('/admin?page=abc').set('Accept', HTML);
-    expect(mangled.status).toBe(200);
-    expect(mangled.text).toMatch(/Page 1 of \d+/);
+    // A mangled or absurd page number is a clear 400, never a database error.
+    for (const page of ['abc', '1e20', '0', '100001']) {
+      const mangled = await admin.get(`/admin?page=${page}`).set('Accept', HTML);
+      expect(mangled.status, page).toBe(400);
+      expect(mangled.text).toContain('page must be a whole number from 1 to 100000.');
+    }
   });
 });

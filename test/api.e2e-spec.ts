@@ -287,10 +287,22 @@ describe('JSON API and API tokens (HTTP, real SQLite file)', () => {
         .set('Authorization', `Bearer ${aliceToken}`);
       expect(paged.body).toMatchObject({ total: 2, page: 2, limit: 1, items: [{ id: first }] });
 
-      for (const query of ['status=lost', 'limit=0', 'limit=101', 'page=zero']) {
+      for (const query of ['status=lost', 'limit=0', 'limit=101', 'page=zero', 'page=100001']) {
         const bad = await api().get(`/api/prompts?${query}`).set('Authorization', `Bearer ${aliceToken}`);
         expect(bad.status, query).toBe(400);
         expect(bad.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+      }
+      // A page whose offset SQLite cannot hold was a 500 (SQLITE_MISMATCH): it is bad input, a 400.
+      for (const page of ['1e20', '100000000000000000000']) {
+        const huge = await api()
+          .get(`/api/prompts?page=${page}`)
+          .set('Authorization', `Bearer ${aliceToken}`);
+        expect(huge.status, page).toBe(400);
+        expect(huge.body).toEqual({
+          statusCode: 400,
+          message: 'page can be at most 100000.',
+          error: 'Bad Request',
+        });
       }
 
       const one = await api().get(`/api/prompts/${second}`).set('Authorization', `Bearer ${aliceToken}`);

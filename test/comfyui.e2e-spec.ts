@@ -161,7 +161,7 @@ describe('ComfyUI through the real gateway and renderer', () => {
     const sent = await guest
       .post('/prompts')
       .set('Accept', JSON_ACCEPT)
-      .field('_csrf', guestCsrf)
+      .set('x-csrf-token', guestCsrf)
       .field('prompt', 'the same, as a watercolour')
       .field('width', '512')
       .field('height', '512')

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveEventsService } from '../apps/gateway/src/live/live-events.service.js';
 import type { LiveEvent } from '../apps/gateway/src/live/live-events.js';
 import { SettingsService } from '../apps/gateway/src/settings/settings.service.js';
+import { CSV_COLUMNS } from '../apps/gateway/src/gallery/export.service.js';
 import { SuggestionQueries } from '../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import { SuggestionLifecycle } from '../apps/gateway/src/suggestions/suggestion-lifecycle.service.js';
 import { HTML, makeTempDir, startGateway, type Browser, type TestGateway } from './gateway/harness.js';
@@ -370,6 +371,8 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
         [
           'prompts.csv',
           'prompts.json',
+          'audit.csv',
+          'audit.json',
           `images/${ids.aliceRendered}.png`,
           `images/${ids.aliceRendered}.json`,
           `images/${ids.bobRendered}.png`,
@@ -425,7 +428,14 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
         'renderedAt',
         'failedAt',
         'failureReason',
+        'decisionReason',
+        'decisionRule',
+        'flaggedWords',
+        'edited',
+        'hasPicture',
+        'picture',
         'seed',
+        'renderReview',
         'imageFile',
       ]);
       expect(rows).toHaveLength(total + 1);
@@ -436,7 +446,8 @@ describe('gallery: images, reveal, show slides, guest images, export (HTTP, real
       );
       expect(bobRow[2]).toBe(bob.colour);
       expect(bobRow[6]).toBe('rendered');
-      expect(bobRow[14]).toBe(`${ids.bobRendered}.png`);
+      expect(bobRow[CSV_COLUMNS.indexOf('imageFile')]).toBe(`${ids.bobRendered}.png`);
+      expect(bobRow[CSV_COLUMNS.indexOf('hasPicture')]).toBe('no');
       expect(rows.find((row) => row[0] === String(ids.aliceFailed))![12]).toBe('CUDA out of memory');
       expect(rows.filter((row) => row[1]?.startsWith('bulk prompt '))).toHaveLength(520);
       const metadata = JSON.parse(byName.get(`images/${ids.bobRendered}.json`)!.toString('utf8'));

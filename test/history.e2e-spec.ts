@@ -80,12 +80,12 @@ describe('history tabs (HTTP, real SQLite file)', () => {
     expect(res.text).toContain('role="tabpanel" aria-labelledby="tab-denied"');
   });
 
-  it('400 for an unknown tab; a visitor without a session gets 401', async () => {
+  it('400 for an unknown tab or a page that is not one; a visitor without a session gets 401', async () => {
     expect((await open(alice, '?tab=secret')).status).toBe(400);
-    // A page that is not a number is treated like no page (as on /admin): the first one.
-    const lenient = await open(alice, '?page=x');
-    expect(lenient.status).toBe(200);
-    expect(promptIdsOf(lenient.text)).toEqual([ids.pending]);
+    // A page that is not a whole number in range is bad input, as on /admin and in the API.
+    for (const page of ['x', '1e20', '0', '100001'])
+      expect((await open(alice, `?page=${page}`)).status).toBe(400);
+    expect(promptIdsOf((await open(alice, '?page=1')).text)).toEqual([ids.pending]);
     const { default: request } = await import('supertest');
     expect((await request(gateway.url).get('/history').set('Accept', HTML)).status).toBe(401);
   });

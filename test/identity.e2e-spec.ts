@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../apps/gateway/src/config/gateway.config.js';
 import {
   becomeAdmin,
   browser,
@@ -14,6 +15,7 @@ import {
   startGateway,
   type TestGateway,
 } from './gateway/harness.js';
+import { sendFrom } from './support/from-address.js';
 
 describe('guest identity (HTTP, real SQLite file)', () => {
   const temp = makeTempDir();
@@ -90,6 +92,41 @@ describe('guest identity (HTTP, real SQLite file)', () => {
     const again = await openHome(browser(gateway.url, ua));
     expect(again.html).toContain(`Continue as ${original}`);
     expect(again.html).toContain(`Continue as ${colourFrom(home.html)}`);
+  });
+
+  it('"Start fresh" gives one device a few new colours an hour, then 429: per-guest limits hold', async () => {
+    const ua = 'Phone/identity-minter';
+    await openHome(browser(gateway.url, ua));
+    const colours = new Set<string>();
+    const mint = async () => {
+      const cookieless = browser(gateway.url, ua);
+      const lost = await openHome(cookieless);
+      expect(lost.html).toContain('Are you lost?');
+      const fresh = await cookieless
+        .post('/welcome-back/fresh')
+        .set('Accept', HTML)
+        .type('form')
+        .send({ _csrf: lost.csrf });
+      if (fresh.status === 303) colours.add(colourFrom((await openHome(cookieless)).html));
+      return fresh;
+    };
+    for (let i = 0; i < 5; i++) expect((await mint()).status).toBe(303);
+    expect(colours.size).toBe(5);
+    const refused = await mint();
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+    expect(refused.text).toContain('Too many new colours from this device in the last hour.');
+    expect(colours.size).toBe(5);
+    // Another device is not held back by this one.
+    await openHome(browser(gateway.url, 'Phone/identity-other'));
+    const other = browser(gateway.url, 'Phone/identity-other');
+    const otherLost = await openHome(other);
+    const otherFresh = await other
+      .post('/welcome-back/fresh')
+      .set('Accept', HTML)
+      .type('form')
+      .send({ _csrf: otherLost.csrf });
+    expect(otherFresh.status).toBe(303);
   });
 
   it('refuses to hand over a colour that was never seen with this fingerprint', async () => {
@@ -186,5 +223,54 @@ describe('guest identity (HTTP, real SQLite file)', () => {
       .set('Cookie', `vernissage.sid=${cookie!.value}`);
     expect(colourFrom(res.text)).toBe(before);
     expect(res.text).not.toContain('Are you lost?');
+  });
+});
+
+describe('forwarded addresses (TRUST_PROXY)', () => {
+  const temp = makeTempDir();
+  afterAll(() => temp.cleanup());
+
+  it('refuses to start with TRUST_PROXY=on: the proxy must be named', async () => {
+    await expect(startGateway(temp.dir, { TRUST_PROXY: 'on' })).rejects.toThrow(ConfigError);
+    await expect(startGateway(temp.dir, { TRUST_PROXY: 'on' })).rejects.toThrow(
+      /TRUST_PROXY: name the proxy/,
+    );
+  });
+
+  it('ignores X-Forwarded-For from any peer but the named proxy', async () => {
+    const gateway = await startGateway(temp.dir, { TRUST_PROXY: '127.0.0.1' });
+    try {
+      const headers = (xff: string) => ({
+        Accept: 'text/html',
+        'User-Agent': PHONE_UA,
+        'Accept-Language': 'en',
+        'X-Forwarded-For': xff,
+      });
+      // Through the proxy (127.0.0.1), each forwarded address is its own network: three new guests…
+      for (const xff of ['198.51.100.7', '198.51.100.7', '203.0.113.9']) {
+        await sendFrom(`${gateway.url}/`, { from: '127.0.0.1', headers: headers(xff) });
+      }
+      const again = await sendFrom(`${gateway.url}/`, {
+        from: '127.0.0.1',
+        headers: headers('198.51.100.8'),
+      });
+      expect(again.body).toContain('Are you lost?');
+      // …but straight from another peer (127.0.0.2), forged values count for nothing: all of them are one
+      // visitor at 127.0.0.2, not three separate ones.
+      const kinds: string[] = [];
+      for (const xff of ['10.1.1.1', '10.2.2.2', '10.3.3.3']) {
+        const res = await sendFrom(`${gateway.url}/`, { from: '127.0.0.2', headers: headers(xff) });
+        kinds.push(
+          res.body.includes('Your colour is')
+            ? 'new'
+            : res.body.includes('Are you lost?')
+              ? 'lost'
+              : `${res.status}`,
+        );
+      }
+      expect(kinds).toEqual(['new', 'lost', 'lost']);
+    } finally {
+      await gateway.close();
+    }
   });
 });

@@ -261,7 +261,7 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
       expect(await storedCount()).toBe(before);
       const { html } = await openHome(agent);
       expect(html).toContain('Submissions are closed right now.');
-      expect(html).not.toContain('action="/prompts"');
+      expect(html).not.toContain('action="/prompts?_csrf=');
     } finally {
       await settings.update({ submissionsOpen: true });
     }
@@ -283,7 +283,7 @@ describe('sending prompts (HTTP, real SQLite file)', () => {
     expect(await storedCount()).toBe(before);
     const page = await openHome(agent);
     expect(page.html).toContain('The host has stopped you from sending prompts.');
-    expect(page.html).not.toContain('action="/prompts"');
+    expect(page.html).not.toContain('action="/prompts?_csrf=');
   });
 
   it('offers exactly the allowed sizes', async () => {

@@ -281,7 +281,11 @@ describe('renderer over TCP against the fake AUTOMATIC1111', () => {
   it('refuses messages without the token or with a wrong one, and queues nothing', async () => {
     const forged = makeJob({ prompt: 'forged prompt' });
     const anonymous = createRendererTestClient({ port: renderer.port });
-    const impostor = createRendererTestClient({ port: renderer.port, token: `${TOKEN}x` });
+    const impostor = createRendererTestClient({
+      port: renderer.port,
+      token: `${TOKEN}x`,
+      verifyRenderer: false,
+    });
     try {
       await expect(anonymous.raw(RendererPattern.Enqueue, { jobs: [forged] })).rejects.toMatchObject({
         code: 'UNAUTHORIZED',

@@ -207,6 +207,8 @@ describe.each(PROXIES)('behind $name with the README’s configuration (TLS, loo
     gateway = await startGateway(join(temp.dir, 'gateway'), {
       TRUST_PROXY: '127.0.0.1',
       PUBLIC_URL: `https://127.0.0.1:${httpsPort}`,
+      // Quick heartbeats, to see them come through the proxy within the test.
+      EVENT_HEARTBEAT_S: '1',
     });
     const dir = join(temp.dir, 'proxy');
     mkdirSync(dir, { recursive: true });
@@ -352,6 +354,13 @@ describe.each(PROXIES)('behind $name with the README’s configuration (TLS, loo
       );
       expect(Date.now() - approvedAt).toBeLessThan(5_000);
       expect(received).toContain(`"suggestionId":${id}`);
+      // The heartbeat comments come through too: what keeps a quiet stream within proxy_read_timeout.
+      await eventually(
+        () => received.match(/^: keep-alive$/gm)?.length ?? 0,
+        (beats) => beats >= 1,
+        3_000,
+        'a heartbeat through the proxy',
+      );
     } finally {
       stream.destroy();
     }

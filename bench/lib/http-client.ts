@@ -59,8 +59,10 @@ export function sessionCookieFrom(reply: Reply, name = 'vernissage.sid'): string
   return found;
 }
 
+/** The page's CSRF token: from a form field, or the layout's meta tag (the prompt form has it in its action). */
 export function csrfFrom(html: string): string {
-  const match = /name="_csrf" value="([^"]+)"/.exec(html);
+  const match =
+    /name="_csrf" value="([^"]+)"/.exec(html) ?? /<meta name="csrf-token" content="([^"]+)">/.exec(html);
   if (!match) throw new Error('no CSRF token on the page');
   return match[1];
 }

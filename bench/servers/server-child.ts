@@ -7,7 +7,7 @@ import { createGatewayApp } from '../../apps/gateway/src/setup.js';
 
 /**
  * A server under test, started by bench/lib/child-server.ts: `gateway` (the real app, production set-up)
- * or `express-hello` (a bare Express 5 app answering "hello"). It reports its port over IPC and stops
+ * or `express-hello` (a bare Express 5 app answering "hello", and a JSON POST). It reports its port over IPC and stops
  * when told to, or when the parent goes away.
  */
 const [kind, envJson] = process.argv.slice(2);
@@ -31,6 +31,10 @@ async function start(): Promise<{ server: Server; close: () => Promise<void> }> 
     app.disable('x-powered-by');
     app.get('/', (_req, res) => {
       res.send('hello');
+    });
+    // The floor for a JSON submission: parse a small JSON body and answer 201 with a small JSON body.
+    app.post('/json', express.json(), (req, res) => {
+      res.status(201).json({ id: 1, received: typeof req.body === 'object' });
     });
     const server = await new Promise<Server>((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));

@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SuggestionQueries } from '../../apps/gateway/src/suggestions/suggestion-queries.repository.js';
 import { makeTempDir, startGateway, type TestGateway } from '../gateway/harness.js';
+import { solidPng } from '../support/gallery-fixtures.js';
 import { expectAccessible, expectNoHorizontalOverflow, expectSwatchVisible } from './axe.js';
 import { launchChromium } from './chromium.js';
 
@@ -100,5 +102,30 @@ describe('guest and admin in real Chromium', () => {
     expect(scriptErrors).toEqual([]);
     await guestContext.close();
     await adminContext.close();
+  });
+
+  it('without JavaScript, a guest sends a prompt with a picture through the plain form', async () => {
+    const context = await chromium.newContext({
+      javaScriptEnabled: false,
+      viewport: { width: 390, height: 844 },
+    });
+    const guest = await context.newPage();
+    await guest.goto(`${gateway.url}/`);
+    await guest.getByLabel('Prompt', { exact: true }).fill('no script, a picture all the same');
+    await guest.getByText('Start from a picture (optional)').click();
+    await guest.getByLabel('Picture', { exact: true }).setInputFiles({
+      name: 'plain.png',
+      mimeType: 'image/png',
+      buffer: solidPng(120, 80, [30, 90, 160]),
+    });
+    await guest.getByRole('button', { name: 'Send' }).click();
+    await guest.waitForURL(/\/#your-prompts$/);
+    const item = guest.locator('.prompt-item', { hasText: 'no script, a picture all the same' });
+    expect(await item.locator('.status').textContent()).toBe('pending');
+    const stored = await gateway.app
+      .get(SuggestionQueries)
+      .findById(Number(await item.getAttribute('data-prompt-id')));
+    expect(stored?.pictureFile).toMatch(/\.png$/);
+    await context.close();
   });
 });

@@ -81,7 +81,8 @@ export function colourFrom(html: string): string {
 export async function openHome(agent: Browser): Promise<{ html: string; csrf: string; status: number }> {
   const res = await agent.get('/').set('Accept', HTML);
   const html = res.text;
-  return { html, csrf: /name="_csrf"/.test(html) ? csrfFrom(html) : '', status: res.status };
+  // Every page carries the session's token in its <meta>; forms carry it too (the prompt form in its action).
+  return { html, csrf: /name="(_csrf|csrf-token)"/.test(html) ? csrfFrom(html) : '', status: res.status };
 }
 
 /** Claims the admin role on this browser through a fresh one-time link. */

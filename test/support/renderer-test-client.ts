@@ -1,8 +1,15 @@
 import type { ConnectionOptions } from 'node:tls';
 import { ClientProxyFactory, type ClientProxy, Transport } from '@nestjs/microservices';
 import {
-  RENDERER_TOKEN_METADATA_KEY,
+  encodeProof,
+  LINK_HELLO_PATTERN,
+  LinkHelloReplySchema,
+  macsEqual,
+  messageMac,
+  newLinkNonce,
+  RENDERER_PROOF_METADATA_KEY,
   RendererContract,
+  rendererProof,
   type RendererPattern,
   type RendererReply,
   type RendererRequest,
@@ -23,14 +30,17 @@ export interface RendererTestClient {
 }
 
 /**
- * A Nest ClientProxy set up the way the gateway's RendererClient should be: the token travels in the packet
- * metadata through the dispatch hook, and every send has a timeout (ClientTCP has none of its own).
+ * A Nest ClientProxy that speaks the link protocol as the gateway's RendererClient does: a `link.hello` on
+ * each new connection, then every packet signed (renderer-auth.ts). Without a token it sends no hello and
+ * no proof. With `verifyRenderer: false` it signs even when the renderer's answer does not prove the same
+ * token (an impostor with a wrong token, to check the renderer refuses it). Every send has a timeout.
  */
 export function createRendererTestClient(options: {
   port: number;
   host?: string;
   token?: string;
   tlsOptions?: ConnectionOptions;
+  verifyRenderer?: boolean;
 }): RendererTestClient {
   const proxy = ClientProxyFactory.create({
     transport: Transport.TCP,
@@ -40,14 +50,45 @@ export function createRendererTestClient(options: {
       ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
     },
   }) as ClientProxy;
-  const token = options.token;
-  if (token !== undefined) {
-    proxy.setOnDispatchHook((packet) => {
-      packet.metadata = { ...packet.metadata, [RENDERER_TOKEN_METADATA_KEY]: token };
-    });
-  }
-  const raw = (pattern: string, data: unknown, timeoutMs = 5000) =>
+  const { token, verifyRenderer = true } = options;
+  let link: { gatewayNonce: string; rendererNonce: string; seq: number } | null = null;
+  let handshake: Promise<void> | null = null;
+  proxy.status.subscribe((status) => {
+    if (status === 'disconnected') {
+      link = null;
+      handshake = null;
+    }
+  });
+  proxy.setOnDispatchHook((packet) => {
+    if (packet.pattern === LINK_HELLO_PATTERN || !link || token === undefined) return;
+    link.seq += 1;
+    const mac = messageMac(token, link, link.seq, String(packet.pattern), packet.data);
+    packet.metadata = {
+      ...packet.metadata,
+      [RENDERER_PROOF_METADATA_KEY]: encodeProof({ seq: link.seq, mac }),
+    };
+  });
+  const send = (pattern: string, data: unknown, timeoutMs: number) =>
     firstValueFrom(proxy.send<unknown>(pattern, data).pipe(timeout(timeoutMs)));
+  const hello = async (timeoutMs: number) => {
+    const gatewayNonce = newLinkNonce();
+    const reply = LinkHelloReplySchema.parse(
+      await send(LINK_HELLO_PATTERN, { nonce: gatewayNonce }, timeoutMs),
+    );
+    const proven = macsEqual(reply.proof, rendererProof(token!, gatewayNonce, reply.nonce));
+    if (!proven && verifyRenderer) throw new Error('the renderer could not prove it knows the token');
+    link = { gatewayNonce, rendererNonce: reply.nonce, seq: 0 };
+  };
+  const raw = async (pattern: string, data: unknown, timeoutMs = 5000) => {
+    if (token !== undefined) {
+      await proxy.connect();
+      await (handshake ??= hello(timeoutMs).catch((error: unknown) => {
+        handshake = null;
+        throw error;
+      }));
+    }
+    return send(pattern, data, timeoutMs);
+  };
   return {
     proxy,
     raw,

@@ -43,9 +43,9 @@ export async function createGatewayApp(
       forceCloseConnections: true,
     },
   );
-  // Off by default, so X-Forwarded-For from a client means nothing; `on` is one hop, whoever it is; a list
-  // of addresses trusts only the proxy itself.
-  app.set('trust proxy', config.trustProxy === true ? 1 : config.trustProxy);
+  // Off by default, so X-Forwarded-For from a client means nothing; the proxy's own addresses are trusted,
+  // nobody else's (a direct client's forwarded headers are ignored).
+  app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT });

@@ -3,10 +3,9 @@ import { GENERATION_LIMITS, PROMPT_LIMITS, REASON_MAX_LENGTH, SIZE_LIMITS, WORKE
 
 /**
  * The gateway ↔ renderer protocol. Both sides parse every message with these schemas, so a forged or
- * malformed frame is rejected before any code acts on it. The shared secret travels out of band in the
- * packet metadata (ClientProxy#setOnDispatchHook → TcpContext#getMetadata), never in the payload.
+ * malformed frame is rejected before any code acts on it. The shared secret never travels: each message
+ * carries a proof of it in the packet metadata (see renderer-auth.ts).
  */
-export const RENDERER_TOKEN_METADATA_KEY = 'token';
 
 export const RendererPattern = {
   Enqueue: 'render.enqueue',

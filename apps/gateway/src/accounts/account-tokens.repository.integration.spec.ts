@@ -55,4 +55,19 @@ describe('AccountTokensRepository (real SQLite file)', () => {
     expect(await tokens.findValid(first, 'invite')).toBeNull();
     expect(await tokens.findValid(second, 'reset')).toBeNull();
   });
+
+  it('makes at most the capped number of links in the window, even for twenty requests at once', async () => {
+    const member = (await gateway.app.get(UsersRepository).createWithColour('member', null)).id;
+    const cap = { limit: 3, windowMs: 15 * 60_000 };
+    const made = await Promise.all(
+      Array.from({ length: 20 }, () => tokens.createWithinCap(member, 'reset', 60, cap)),
+    );
+    const links = made.filter((token): token is string => token !== null);
+    expect(links).toHaveLength(3);
+    for (const link of links) expect(await tokens.findValid(link, 'reset')).toMatchObject({ userId: member });
+    // Links of another purpose do not count, and once the window has passed the cap starts again.
+    expect(await tokens.createWithinCap(member, 'invite', 60, cap)).not.toBeNull();
+    const later = new Date(Date.now() + cap.windowMs + 1000);
+    expect(await tokens.createWithinCap(member, 'reset', 60, cap, later)).not.toBeNull();
+  });
 });

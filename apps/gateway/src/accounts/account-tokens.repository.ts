@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, MoreThan, Repository } from 'typeorm';
 import { SerialWriter } from '../database/serial-writer.js';
+import { Sql, toSqliteDate } from '../database/sql.service.js';
 import { AccountTokenEntity, AccountTokenPurpose } from './account-token.entity.js';
 
 /** What a valid token tells us: whose it is and when it was issued (links older than a password change die). */
@@ -30,6 +31,7 @@ export class AccountTokensRepository {
   constructor(
     @InjectRepository(AccountTokenEntity) private readonly tokens: Repository<AccountTokenEntity>,
     private readonly writer: SerialWriter,
+    private readonly sql: Sql,
   ) {}
 
   /** Stores a new single-use token and returns the clear text, which exists only in the mail. */
@@ -51,6 +53,40 @@ export class AccountTokensRepository {
       });
     });
     return token;
+  }
+
+  /**
+   * Like create, but only while fewer than `cap` links of this purpose were issued to the user in the
+   * last `windowMs`: the count and the insert are one statement on the single writer, so however many
+   * requests arrive at once, no more than `cap` links are made. Null when the cap is reached.
+   */
+  async createWithinCap(
+    userId: number,
+    purpose: AccountTokenPurpose,
+    ttlS: number,
+    cap: { limit: number; windowMs: number },
+    now = new Date(),
+  ): Promise<string | null> {
+    const { token, tokenHash } = newAccountToken();
+    const inserted = await this.writer.exclusive(() =>
+      this.sql.run(
+        `INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at, used_at)
+         SELECT ?, ?, ?, ?, ?, NULL
+         WHERE (SELECT COUNT(*) FROM account_tokens WHERE user_id = ? AND purpose = ? AND created_at > ?) < ?`,
+        [
+          tokenHash,
+          userId,
+          purpose,
+          toSqliteDate(now),
+          toSqliteDate(new Date(now.getTime() + ttlS * 1000)),
+          userId,
+          purpose,
+          toSqliteDate(new Date(now.getTime() - cap.windowMs)),
+          cap.limit,
+        ],
+      ),
+    );
+    return inserted === 1 ? token : null;
   }
 
   /** Looks without using it up, so the form can be shown (or refused) before anything is typed. */
@@ -85,11 +121,6 @@ export class AccountTokensRepository {
       const row = await manager.findOneByOrFail(AccountTokenEntity, { tokenHash });
       return { userId: row.userId, purpose: row.purpose, createdAt: row.createdAt };
     });
-  }
-
-  /** Links of this purpose issued to the user since `since`, used or not: caps how often one can be mailed. */
-  countIssuedSince(userId: number, purpose: AccountTokenPurpose, since: Date): Promise<number> {
-    return this.tokens.countBy({ userId, purpose, createdAt: MoreThan(since) });
   }
 
   /** Kills every unused link of this user (after a password is set, or when a new invitation replaces one). */

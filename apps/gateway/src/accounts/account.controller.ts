@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import { CurrentUser } from '../auth/auth.decorators.js';
+import type { AppRequest } from '../common/app-request.js';
 import { Answer } from '../common/answer/answer.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { AccountService, type AccountView } from './account.service.js';
@@ -22,8 +23,9 @@ export class AccountController {
   async changePassword(
     @CurrentUser() user: UserEntity,
     @Body() input: ChangePasswordDto,
+    @Req() req: AppRequest,
   ): Promise<{ changed: true }> {
-    await this.accounts.changePassword(user, input);
+    await this.accounts.changePassword(req, user, input);
     return { changed: true };
   }
 }

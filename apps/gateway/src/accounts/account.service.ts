@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { AppRequest } from '../common/app-request.js';
 import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry } from '../common/answer/page-registry.service.js';
 import type { UserEntity } from '../users/user.entity.js';
@@ -50,9 +51,10 @@ export class AccountService implements OnModuleInit {
 
   /**
    * Needs the current password, so a borrowed unlocked phone cannot take the account over. The new
-   * change time also voids any reset or invitation link issued before it.
+   * change time also voids any reset or invitation link issued before it, and every other session of
+   * the account ends: this one carries on in the new session epoch.
    */
-  async changePassword(user: UserEntity, input: ChangePasswordDto): Promise<void> {
+  async changePassword(req: AppRequest, user: UserEntity, input: ChangePasswordDto): Promise<void> {
     if (!user.passwordHash) {
       throw new BadRequestException('This account has no password yet. Use the link from your invitation.');
     }
@@ -65,6 +67,7 @@ export class AccountService implements OnModuleInit {
     if (input.newPassword !== input.repeatPassword) {
       throw new BadRequestException('The two new passwords are not the same.');
     }
-    await this.users.setPasswordHash(user.id, await this.hasher.hash(input.newPassword));
+    const hash = await this.hasher.hash(input.newPassword);
+    req.session.epoch = await this.users.setPasswordHash(user.id, hash, { endSessions: true });
   }
 }

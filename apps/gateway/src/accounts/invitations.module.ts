@@ -1,6 +1,8 @@
 import { AccountsCoreModule } from './accounts-core.module.js';
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApiTokensModule } from '../api-tokens/api-tokens.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -20,7 +22,9 @@ import { SetPasswordService } from './set-password.service.js';
   imports: [
     AccountsCoreModule,
     TypeOrmModule.forFeature([AccountTokenEntity]),
+    ApiTokensModule,
     AuthModule,
+    AuditModule,
     IdentityModule,
     UsersModule,
   ],

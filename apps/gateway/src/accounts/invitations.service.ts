@@ -1,4 +1,5 @@
 import { BadRequestException, ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { AuditLog } from '../audit/audit.service.js';
 import { GatewayConfig } from '../config/gateway.config.js';
 import type { UserEntity, UserRole } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
@@ -45,6 +46,7 @@ export class InvitationsService {
     private readonly mail: MailService,
     private readonly resets: PasswordResetService,
     private readonly config: GatewayConfig,
+    private readonly audit: AuditLog,
   ) {}
 
   async invite(input: InvitationDto, origin: string): Promise<InvitationView> {
@@ -131,6 +133,16 @@ export class InvitationsService {
       );
     }
     await this.users.setRole(targetId, role);
+    if (role !== user.role) {
+      await this.audit.record({
+        kind: 'role',
+        action: 'change-role',
+        actorId: admin.id,
+        subjectUserId: targetId,
+        summary: `Made ${user.username ?? user.colourName} ${role} (was ${user.role})`,
+        details: { changes: { role: { before: user.role, after: role } } },
+      });
+    }
     return { id: targetId, role, message: `${user.username ?? user.colourName} is now ${role}.` };
   }
 }

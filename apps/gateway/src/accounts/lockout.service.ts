@@ -46,20 +46,29 @@ export class LockoutService {
       : `name:${this.keyed(`login-name|${identifier.trim().toLowerCase()}`)}`;
   }
 
-  /** Throws 429 when the address, or the account being tried, is locked. */
-  async assertNotLocked(req: AppRequest, accountSubject: string, now = new Date()): Promise<void> {
-    const until = await this.failures.lockedUntil([this.addressSubject(req), accountSubject], now);
+  /**
+   * Counts this attempt against the address and the account *before* the password is checked, or throws
+   * 429 when either is locked (nothing counted then). Counting first is what keeps parallel tries within
+   * the limits: a failure needs no further write, so nothing a failure does can lift a lock.
+   */
+  async reserveAttempt(req: AppRequest, accountSubject: string, now = new Date()): Promise<void> {
+    const until = await this.failures.reserve(
+      [
+        { subject: this.addressSubject(req), rule: ADDRESS_RULE },
+        { subject: accountSubject, rule: ACCOUNT_RULE },
+      ],
+      now,
+    );
     if (until) throw new LoginLockedException(until, now);
   }
 
-  async recordFailure(req: AppRequest, accountSubject: string, now = new Date()): Promise<void> {
-    await this.failures.recordFailure(this.addressSubject(req), ADDRESS_RULE, now);
-    await this.failures.recordFailure(accountSubject, ACCOUNT_RULE, now);
-  }
-
-  /** A successful login forgives the account's earlier mistakes (not the address's). */
-  recordSuccess(accountSubject: string): Promise<void> {
-    return this.failures.clear(accountSubject);
+  /**
+   * A right password: the account's earlier mistakes are forgiven (the holder is here), and the address
+   * gets this attempt back, since only failures count against a network the whole party may share.
+   */
+  async recordSuccess(req: AppRequest, accountSubject: string): Promise<void> {
+    await this.failures.clear(accountSubject);
+    await this.failures.refund(this.addressSubject(req));
   }
 
   private keyed(material: string): string {

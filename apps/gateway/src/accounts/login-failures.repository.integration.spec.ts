@@ -6,7 +6,7 @@ import { LoginFailuresRepository } from './login-failures.repository.js';
 const MINUTE = 60_000;
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 23, 12, 0) + minutes * MINUTE);
 
-describe('LoginFailuresRepository: windows and locks (real SQLite file, explicit clock)', () => {
+describe('LoginFailuresRepository: attempts charged before the check, windows and locks (real SQLite file, explicit clock)', () => {
   const temp = makeTempDir();
   let gateway: TestGateway;
   let failures: LoginFailuresRepository;
@@ -25,38 +25,54 @@ describe('LoginFailuresRepository: windows and locks (real SQLite file, explicit
     expect(ADDRESS_RULE).toEqual({ limit: 20, windowMs: 15 * MINUTE, lockMs: 15 * MINUTE });
   });
 
-  it('locks on the fifth failure inside the window, until 15 minutes later', async () => {
-    for (let i = 0; i < 4; i++) await failures.recordFailure('account:1', ACCOUNT_RULE, at(i));
-    expect(await failures.lockedUntil(['account:1'], at(4))).toBeNull();
-    await failures.recordFailure('account:1', ACCOUNT_RULE, at(4));
+  const account = (n: number) => [{ subject: `account:${n}`, rule: ACCOUNT_RULE }];
+
+  it('charges attempts before the check; the fifth locks the ones after it, until 15 minutes later', async () => {
+    for (let i = 0; i < 5; i++) expect(await failures.reserve(account(1), at(i))).toBeNull();
     expect(await failures.lockedUntil(['account:1'], at(4))).toEqual(at(19));
-    expect(await failures.lockedUntil(['account:1'], at(18))).toEqual(at(19));
+    expect(await failures.reserve(account(1), at(5))).toEqual(at(19));
+    expect(await failures.reserve(account(1), at(18))).toEqual(at(19));
+    // Refused attempts were not counted: once the lock is over, a new window starts.
+    expect(await failures.reserve(account(1), at(19))).toBeNull();
     expect(await failures.lockedUntil(['account:1'], at(19))).toBeNull();
   });
 
-  it('failures spread beyond the window start a new count instead of locking', async () => {
-    for (let i = 0; i < 4; i++) await failures.recordFailure('account:2', ACCOUNT_RULE, at(i));
-    // Fifteen minutes after the first failure its window is over: this is failure 1 of a new one.
-    await failures.recordFailure('account:2', ACCOUNT_RULE, at(16));
-    expect(await failures.lockedUntil(['account:2'], at(16))).toBeNull();
-    for (let i = 17; i < 20; i++) await failures.recordFailure('account:2', ACCOUNT_RULE, at(i));
-    expect(await failures.lockedUntil(['account:2'], at(20))).toBeNull();
-    await failures.recordFailure('account:2', ACCOUNT_RULE, at(20));
+  it('attempts spread beyond the window start a new count instead of locking', async () => {
+    for (let i = 0; i < 4; i++) await failures.reserve(account(2), at(i));
+    // Fifteen minutes after the first attempt its window is over: this is attempt 1 of a new one.
+    expect(await failures.reserve(account(2), at(16))).toBeNull();
+    for (let i = 17; i < 20; i++) expect(await failures.reserve(account(2), at(i))).toBeNull();
+    expect(await failures.lockedUntil(['account:2'], at(19))).toBeNull();
+    expect(await failures.reserve(account(2), at(20))).toBeNull();
     expect(await failures.lockedUntil(['account:2'], at(20))).toEqual(at(35));
   });
 
-  it('reports the latest lock among several subjects, and clear() forgets a subject', async () => {
-    for (let i = 0; i < 5; i++) await failures.recordFailure('account:3', ACCOUNT_RULE, at(0));
-    for (let i = 0; i < 20; i++) await failures.recordFailure('ip:abc', ADDRESS_RULE, at(5));
-    expect(await failures.lockedUntil(['ip:abc', 'account:3', 'account:none'], at(6))).toEqual(at(20));
-    await failures.clear('ip:abc');
-    expect(await failures.lockedUntil(['ip:abc', 'account:3'], at(6))).toEqual(at(15));
+  it('charges every subject or none: a locked address leaves the account uncounted', async () => {
+    const address = { subject: 'ip:locked', rule: ADDRESS_RULE };
+    for (let i = 0; i < 20; i++) await failures.reserve([address], at(0));
+    expect(await failures.reserve([address, ...account(3)], at(1))).toEqual(at(15));
+    for (let i = 0; i < 4; i++) expect(await failures.reserve(account(3), at(2))).toBeNull();
+    // Four charged, not five: the refused attempt above cost the account nothing.
+    expect(await failures.lockedUntil(['account:3'], at(2))).toBeNull();
   });
 
-  it('counts concurrent failures without losing any', async () => {
-    await Promise.all(
-      Array.from({ length: 5 }, () => failures.recordFailure('account:4', ACCOUNT_RULE, at(0))),
-    );
-    expect(await failures.lockedUntil(['account:4'], at(1))).toEqual(at(15));
+  it('lets exactly the limit through when 40 attempts arrive at once', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 40 }, () => failures.reserve(account(4), at(0))));
+    expect(outcomes.filter((outcome) => outcome === null)).toHaveLength(ACCOUNT_RULE.limit);
+    expect(outcomes.filter((outcome) => outcome?.getTime() === at(15).getTime())).toHaveLength(35);
+  });
+
+  it('a refund gives one attempt back but never lifts a lock; clear() forgets a subject', async () => {
+    const address = [{ subject: 'ip:refund', rule: ADDRESS_RULE }];
+    for (let i = 0; i < 19; i++) await failures.reserve(address, at(0));
+    await failures.refund('ip:refund');
+    expect(await failures.reserve(address, at(1))).toBeNull();
+    expect(await failures.lockedUntil(['ip:refund'], at(1))).toBeNull();
+    expect(await failures.reserve(address, at(1))).toBeNull();
+    expect(await failures.lockedUntil(['ip:refund'], at(1))).toEqual(at(16));
+    await failures.refund('ip:refund');
+    expect(await failures.lockedUntil(['ip:refund'], at(2))).toEqual(at(16));
+    await failures.clear('ip:refund');
+    expect(await failures.lockedUntil(['ip:refund'], at(2))).toBeNull();
   });
 });

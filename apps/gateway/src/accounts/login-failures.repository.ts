@@ -10,6 +10,12 @@ export interface FailureRule {
   lockMs: number;
 }
 
+/** One counter a login attempt is charged to (its address, the account it names), with its rule. */
+export interface LoginAttemptSubject {
+  subject: string;
+  rule: FailureRule;
+}
+
 @Injectable()
 export class LoginFailuresRepository {
   constructor(
@@ -20,29 +26,46 @@ export class LoginFailuresRepository {
   /** The latest lock still in force among these subjects, or null. */
   async lockedUntil(subjects: string[], now = new Date()): Promise<Date | null> {
     const rows = await this.failures.findBy({ subject: In(subjects) });
-    const locks = rows
-      .map((row) => row.lockedUntil)
-      .filter((until): until is Date => until !== null && until.getTime() > now.getTime());
-    return locks.length > 0 ? new Date(Math.max(...locks.map((until) => until.getTime()))) : null;
+    return latestLock(rows, now);
   }
 
   /**
-   * Counts one failure for a subject inside its window (a new window starts when the old one has passed)
-   * and locks the subject once the limit is reached. Read and write run alone, so concurrent failures
-   * are all counted.
+   * Charges one attempt to every subject *before* the password is checked, as one serialised
+   * transaction: either all are charged, or none is and the latest lock in force comes back. The attempt
+   * that reaches a subject's limit locks it for the ones after, so however many arrive at once, at most
+   * `limit` per window ever reach the password check. A new window starts once the old one has passed.
    */
-  recordFailure(subject: string, rule: FailureRule, now = new Date()): Promise<void> {
+  reserve(attempt: LoginAttemptSubject[], now = new Date()): Promise<Date | null> {
     return this.writer.transaction(async (manager) => {
-      const row = await manager.findOneBy(LoginFailureEntity, { subject });
-      const windowOpen = row !== null && now.getTime() - row.windowStartedAt.getTime() < rule.windowMs;
-      const failures = windowOpen ? row.failures + 1 : 1;
-      const lockedUntil = failures >= rule.limit ? new Date(now.getTime() + rule.lockMs) : null;
-      await manager.save(LoginFailureEntity, {
-        subject,
-        failures: lockedUntil ? 0 : failures,
-        windowStartedAt: windowOpen && !lockedUntil ? row.windowStartedAt : now,
-        lockedUntil,
+      const rows = await manager.findBy(LoginFailureEntity, { subject: In(attempt.map((a) => a.subject)) });
+      const locked = latestLock(rows, now);
+      if (locked) return locked;
+      const bySubject = new Map(rows.map((row) => [row.subject, row]));
+      const charged = attempt.map(({ subject, rule }) => {
+        const row = bySubject.get(subject);
+        const windowOpen = row !== undefined && now.getTime() - row.windowStartedAt.getTime() < rule.windowMs;
+        const failures = (windowOpen ? row.failures : 0) + 1;
+        return {
+          subject,
+          failures,
+          windowStartedAt: windowOpen ? row.windowStartedAt : now,
+          lockedUntil: failures >= rule.limit ? new Date(now.getTime() + rule.lockMs) : null,
+        };
       });
+      await manager.save(LoginFailureEntity, charged);
+      return null;
+    });
+  }
+
+  /**
+   * Gives a subject back the attempt charged to it, when that attempt succeeded (the address of a right
+   * password). A lock in force stays: only time lifts it.
+   */
+  refund(subject: string): Promise<void> {
+    return this.writer.write(async (manager) => {
+      await manager.query('UPDATE login_failures SET failures = MAX(failures - 1, 0) WHERE subject = ?', [
+        subject,
+      ]);
     });
   }
 
@@ -51,4 +74,11 @@ export class LoginFailuresRepository {
       await manager.delete(LoginFailureEntity, { subject });
     });
   }
+}
+
+function latestLock(rows: LoginFailureEntity[], now: Date): Date | null {
+  const locks = rows
+    .map((row) => row.lockedUntil)
+    .filter((until): until is Date => until !== null && until.getTime() > now.getTime());
+  return locks.length > 0 ? new Date(Math.max(...locks.map((until) => until.getTime()))) : null;
 }

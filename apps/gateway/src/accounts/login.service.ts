@@ -1,10 +1,9 @@
 import { Injectable, UnauthorizedException, type OnModuleInit } from '@nestjs/common';
-import { AdminDevicesRepository } from '../auth/admin-devices.repository.js';
+import { StaffDevices } from '../auth/staff-devices.service.js';
 import type { AppRequest } from '../common/app-request.js';
 import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry, type Refusal } from '../common/answer/page-registry.service.js';
-import { FingerprintService } from '../identity/fingerprint.service.js';
-import { regenerateSession, SESSION_COOKIE } from '../sessions/session-utils.js';
+import { SESSION_COOKIE, startSession } from '../sessions/session-utils.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { LockoutService } from './lockout.service.js';
@@ -29,8 +28,7 @@ export class LoginService implements OnModuleInit {
   constructor(
     private readonly users: UsersRepository,
     private readonly lockout: LockoutService,
-    private readonly devices: AdminDevicesRepository,
-    private readonly fingerprints: FingerprintService,
+    private readonly staff: StaffDevices,
     private readonly hasher: PasswordHasher,
     private readonly pages: PageRegistry,
   ) {}
@@ -56,19 +54,16 @@ export class LoginService implements OnModuleInit {
   async logIn(req: AppRequest, identifier: string, password: string): Promise<LoggedIn> {
     const user = await this.users.findByUsernameOrEmail(identifier.trim());
     const subject = this.lockout.accountSubject(user?.passwordHash ? user.id : null, identifier);
-    await this.lockout.assertNotLocked(req, subject);
+    // Counted before the check, so no burst of parallel tries gets more checks than the limits allow.
+    await this.lockout.reserveAttempt(req, subject);
     const valid = user?.passwordHash
       ? await this.hasher.verify(user.passwordHash, password)
       : await this.hasher.verifyDecoy(password);
-    if (!user || !valid) {
-      await this.lockout.recordFailure(req, subject);
-      throw new UnauthorizedException(LOGIN_FAILED_MESSAGE);
-    }
-    await this.lockout.recordSuccess(subject);
-    await regenerateSession(req);
-    req.session.userId = user.id;
+    if (!user || !valid) throw new UnauthorizedException(LOGIN_FAILED_MESSAGE);
+    await this.lockout.recordSuccess(req, subject);
+    await startSession(req, user);
     req.user = user;
-    if (isStaff(user)) await this.devices.enrol(user.id, this.fingerprints.keyFor(req));
+    if (isStaff(user)) await this.staff.enrol(req, user.id);
     return { id: user.id, username: user.username, role: user.role };
   }
 

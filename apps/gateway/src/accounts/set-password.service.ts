@@ -1,10 +1,10 @@
 import { BadRequestException, GoneException, Injectable, type OnModuleInit } from '@nestjs/common';
-import { AdminDevicesRepository } from '../auth/admin-devices.repository.js';
+import { StaffDevices } from '../auth/staff-devices.service.js';
 import type { AppRequest } from '../common/app-request.js';
 import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry } from '../common/answer/page-registry.service.js';
-import { FingerprintService } from '../identity/fingerprint.service.js';
-import { regenerateSession } from '../sessions/session-utils.js';
+import { ApiTokensService } from '../api-tokens/api-tokens.service.js';
+import { startSession } from '../sessions/session-utils.js';
 import type { UserRole } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import type { AccountTokenPurpose } from './account-token.entity.js';
@@ -67,8 +67,8 @@ export class SetPasswordService implements OnModuleInit {
   constructor(
     private readonly users: UsersRepository,
     private readonly tokens: AccountTokensRepository,
-    private readonly devices: AdminDevicesRepository,
-    private readonly fingerprints: FingerprintService,
+    private readonly staff: StaffDevices,
+    private readonly apiTokens: ApiTokensService,
     private readonly hasher: PasswordHasher,
     private readonly pages: PageRegistry,
   ) {}
@@ -114,15 +114,18 @@ export class SetPasswordService implements OnModuleInit {
     const hash = await this.hasher.hash(input.password!);
     const grant = await this.tokens.consume(input.token, purpose);
     if (!grant || !(await this.stillCurrent(grant))) throw new GoneException(LINK_INVALID_MESSAGE);
-    await this.users.setPasswordHash(grant.userId, hash);
+    // A reset is what someone does who fears the password is known: every other session ends, and the
+    // account's API tokens stop working (whoever knew the password may have made one).
+    const reset = purpose === 'reset';
+    await this.users.setPasswordHash(grant.userId, hash, { endSessions: reset });
+    if (reset) await this.apiTokens.revokeAllOf(grant.userId);
     await this.tokens.invalidateOpenFor(grant.userId);
     const user = await this.users.findById(grant.userId);
     if (!user) throw new GoneException(LINK_INVALID_MESSAGE);
-    await regenerateSession(req);
-    req.session.userId = user.id;
+    await startSession(req, user);
     req.user = user;
     // As with a login: the mailed link plus the new password prove it is them, on this device.
-    if (isStaff(user)) await this.devices.enrol(user.id, this.fingerprints.keyFor(req));
+    if (isStaff(user)) await this.staff.enrol(req, user.id);
     return { id: user.id, username: user.username, role: user.role, signedIn: true };
   }
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { Roles } from '../auth/auth.decorators.js';
+import { CurrentUser, Roles } from '../auth/auth.decorators.js';
+import type { UserEntity } from '../users/user.entity.js';
 import { Answer } from '../common/answer/answer.decorator.js';
 import { AdminSettingsService } from './admin-settings.service.js';
 import type { SettingsView } from './admin-settings.view.js';
@@ -23,7 +24,7 @@ export class AdminSettingsController {
   @Post()
   @HttpCode(200)
   @Answer({ redirect: '/admin/settings', notice: 'Saved', form: 'settings' })
-  save(@Body() input: Record<string, unknown>): Promise<SettingsView> {
-    return this.settings.save(input);
+  save(@Body() input: Record<string, unknown>, @CurrentUser() admin: UserEntity): Promise<SettingsView> {
+    return this.settings.save(input, admin);
   }
 }

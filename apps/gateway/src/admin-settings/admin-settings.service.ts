@@ -1,4 +1,5 @@
 import { BadRequestException, Injectable, type OnModuleInit } from '@nestjs/common';
+import { AuditLog } from '../audit/audit.service.js';
 import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry } from '../common/answer/page-registry.service.js';
 import { LiveEventsService } from '../live/live-events.service.js';
@@ -12,7 +13,23 @@ import {
   type SettingsFormView,
   type SettingsView,
 } from './admin-settings.view.js';
-import { parseSettingsUpdate, type SettingsFieldError } from './dto/update-settings.dto.js';
+import type { UserEntity } from '../users/user.entity.js';
+import {
+  parseSettingsUpdate,
+  SETTINGS_FIELD_LABELS,
+  type SettingsFieldError,
+} from './dto/update-settings.dto.js';
+
+/** Each setting that changed, by the name the settings page gives it, with its old and new value. */
+function changedFields(before: SettingsView, after: SettingsView) {
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  for (const key of Object.keys(after) as (keyof SettingsView)[]) {
+    if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
+    const label = SETTINGS_FIELD_LABELS[key as keyof typeof SETTINGS_FIELD_LABELS] ?? key;
+    changes[label] = { before: before[key], after: after[key] };
+  }
+  return changes;
+}
 
 /** A 400 that keeps each field's message, so the form can show them beside the fields. */
 export class InvalidSettingsException extends BadRequestException {
@@ -29,6 +46,7 @@ export class AdminSettingsService implements OnModuleInit {
     private readonly live: LiveEventsService,
     private readonly catalog: RendererCatalog,
     private readonly pages: PageRegistry,
+    private readonly audit: AuditLog,
   ) {}
 
   /** The form (its own shape, with SD's lists) for browsers; a refused save shows it again, per field. */
@@ -61,7 +79,7 @@ export class AdminSettingsService implements OnModuleInit {
    * Validates everything before storing anything, so a bad field changes nothing. The generation
    * settings reach the renderer with the next job (the dispatcher reads them per dispatch).
    */
-  async save(input: unknown): Promise<SettingsView> {
+  async save(input: unknown, admin: UserEntity): Promise<SettingsView> {
     const parsed = parseSettingsUpdate(input ?? {});
     if (!parsed.ok) throw new InvalidSettingsException(parsed.errors);
     const { steps, cfgScale, sampler, scheduler, negativePrompt, model, ...rest } = parsed.update;
@@ -71,8 +89,21 @@ export class AdminSettingsService implements OnModuleInit {
     if (Object.keys(given).length > 0) {
       patch.generation = { ...(await this.settings.generation()), ...given };
     }
+    const before = toSettingsView(await this.settings.get());
     const saved = await this.settings.update(patch);
     this.live.emit({ type: 'settings.updated' });
-    return toSettingsView(saved);
+    const after = toSettingsView(saved);
+    const changes = changedFields(before, after);
+    const names = Object.keys(changes);
+    if (names.length > 0) {
+      await this.audit.record({
+        kind: 'settings',
+        action: 'change-settings',
+        actorId: admin.id,
+        summary: `Changed ${names.join(', ')}`,
+        details: { changes },
+      });
+    }
+    return after;
   }
 }

@@ -1,6 +1,6 @@
 import type { CatalogReply } from '#contracts';
 import type { AccessMode } from '../accounts/access-mode.js';
-import type { Settings } from '../settings/settings.service.js';
+import type { AutoApproveMode, Settings } from '../settings/settings.service.js';
 import {
   SIZE_MAX,
   SIZE_MIN,
@@ -20,6 +20,11 @@ export interface SettingsView {
   scheduler: string;
   negativePrompt: string;
   model: string;
+  holdWords: string[];
+  denyWords: string[];
+  autoApprove: AutoApproveMode;
+  graceSeconds: number;
+  reviewRenders: boolean;
 }
 
 export function toSettingsView(settings: Settings): SettingsView {
@@ -34,8 +39,21 @@ export function toSettingsView(settings: Settings): SettingsView {
     scheduler: settings.generation.scheduler,
     negativePrompt: settings.generation.negativePrompt,
     model: settings.generation.model,
+    holdWords: [...settings.holdWords],
+    denyWords: [...settings.denyWords],
+    autoApprove: settings.autoApprove,
+    graceSeconds: settings.graceSeconds,
+    reviewRenders: settings.reviewRenders,
   };
 }
+
+/** The Auto-approve choices as the settings page names them (N is the Grace window field beside it). */
+export const AUTO_APPROVE_LABELS: Record<AutoApproveMode, string> = {
+  off: 'Off',
+  members: 'Members and staff',
+  trusted: 'Trusted guests',
+  grace: 'Everything not flagged after N seconds',
+};
 
 /**
  * Offered while the SD server cannot be asked: only names every supported server accepts (A1111, Forge and
@@ -80,10 +98,16 @@ export interface SettingsFormValues {
   scheduler: string;
   negativePrompt: string;
   model: string;
+  holdWords: string;
+  denyWords: string;
+  autoApprove: AutoApproveMode;
+  graceSeconds: string;
+  reviewRenders: boolean;
 }
 
 export interface SettingsFormView extends Omit<SettingsFormValues, 'sizes'> {
   inviteOnly: boolean;
+  autoApproveOptions: { value: AutoApproveMode; label: string; checked: boolean }[];
   sizeOptions: { value: number; checked: boolean }[];
   samplers: readonly string[];
   schedulers: readonly string[];
@@ -109,6 +133,11 @@ export function formValuesOf(settings: Settings): SettingsFormValues {
     scheduler: view.scheduler,
     negativePrompt: view.negativePrompt,
     model: view.model,
+    holdWords: view.holdWords.join('\n'),
+    denyWords: view.denyWords.join('\n'),
+    autoApprove: view.autoApprove,
+    graceSeconds: String(view.graceSeconds),
+    reviewRenders: view.reviewRenders,
   };
 }
 
@@ -145,6 +174,16 @@ export function formValuesFromInput(input: unknown, fallback: SettingsFormValues
     scheduler: textOf('scheduler', fallback.scheduler),
     negativePrompt: textOf('negativePrompt', fallback.negativePrompt),
     model: textOf('model', fallback.model),
+    holdWords: textOf('holdWords', fallback.holdWords),
+    denyWords: textOf('denyWords', fallback.denyWords),
+    autoApprove: AUTO_APPROVE_LABELS[String(last('autoApprove')) as AutoApproveMode]
+      ? (String(last('autoApprove')) as AutoApproveMode)
+      : fallback.autoApprove,
+    graceSeconds: textOf('graceSeconds', fallback.graceSeconds),
+    reviewRenders:
+      'reviewRenders' in body
+        ? ['on', 'true', '1', 'yes'].includes(String(last('reviewRenders')).toLowerCase())
+        : fallback.reviewRenders,
   };
 }
 
@@ -162,6 +201,11 @@ export function toSettingsFormView(
   return {
     ...rest,
     inviteOnly: values.accessMode === 'invite-only',
+    autoApproveOptions: (Object.keys(AUTO_APPROVE_LABELS) as AutoApproveMode[]).map((value) => ({
+      value,
+      label: AUTO_APPROVE_LABELS[value],
+      checked: value === values.autoApprove,
+    })),
     sizeOptions: options.map((value) => ({ value, checked: checked.has(value) })),
     samplers: catalog.samplers.length > 0 ? catalog.samplers : COMMON_SAMPLERS,
     // A server that answered with no schedulers has none of its own (SD.Next, A1111 ≤ 1.8).

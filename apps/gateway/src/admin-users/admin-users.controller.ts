@@ -17,6 +17,16 @@ const backToUsers = {
   notice: (result: { message: string }) => result.message,
 };
 
+/** Trust is given from the users page, a moderation row or the deck: back to where it was given. */
+const backFromTrust = {
+  redirect: (result: unknown, req: AppRequest) => {
+    if (req.query.back === 'moderation') return '/admin';
+    if (req.query.back === 'deck') return '/admin/deck';
+    return backToUsers.redirect(result, req);
+  },
+  notice: backToUsers.notice,
+};
+
 /** `/admin/users`: pages for browsers, the same data as JSON for everyone else. */
 @Roles('admin')
 @Controller('admin/users')
@@ -40,8 +50,25 @@ export class AdminUsersController {
   @Post(':id/unban')
   @HttpCode(200)
   @Answer(backToUsers)
-  unban(@Param('id', ParseIntPipe) id: number) {
-    return this.users.unban(id);
+  unban(@Param('id', ParseIntPipe) id: number, @CurrentUser() admin: UserEntity) {
+    return this.users.unban(id, admin);
+  }
+
+  /** Moderators too: the Trust button is on every moderation row as well as here. */
+  @Post(':id/trust')
+  @Roles('admin', 'moderator')
+  @HttpCode(200)
+  @Answer(backFromTrust)
+  trust(@Param('id', ParseIntPipe) id: number, @CurrentUser() actor: UserEntity) {
+    return this.users.setTrusted(id, true, actor);
+  }
+
+  @Post(':id/untrust')
+  @Roles('admin', 'moderator')
+  @HttpCode(200)
+  @Answer(backFromTrust)
+  untrust(@Param('id', ParseIntPipe) id: number, @CurrentUser() actor: UserEntity) {
+    return this.users.setTrusted(id, false, actor);
   }
 
   /** The confirmation page: deleting cannot be undone, and must work without script. */

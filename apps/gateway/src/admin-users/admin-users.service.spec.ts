@@ -10,6 +10,8 @@ import type { UsersRepository } from '../users/users.repository.js';
 import { AdminUsersService, USERS_PAGE_SIZE, usersQuery } from './admin-users.service.js';
 import type { UserFilesService } from './user-files.service.js';
 import { PageRegistry } from '../common/answer/page-registry.service.js';
+import type { AuditLog } from '../audit/audit.service.js';
+import type { SettingsService } from '../settings/settings.service.js';
 
 function user(id: number, extra: Partial<UserEntity> = {}): UserEntity {
   return {
@@ -19,12 +21,14 @@ function user(id: number, extra: Partial<UserEntity> = {}): UserEntity {
     colourIndex: id,
     role: 'guest',
     banned: false,
+    trusted: false,
     createdAt: new Date('2026-01-01T20:00:00Z'),
     lastSeenAt: new Date('2026-01-01T21:00:00Z'),
     username: null,
     email: null,
     passwordHash: null,
     passwordChangedAt: null,
+    sessionEpoch: 0,
     ...extra,
   };
 }
@@ -60,9 +64,13 @@ function setUp(people: UserEntity[]) {
   const files = { removeFor: vi.fn(async () => 2) };
   const events: LiveEvent[] = [];
   const live = { emit: (event: LiveEvent) => events.push(event) };
+  const audit = { record: vi.fn(async () => undefined), recordHeld: vi.fn(async () => undefined) };
+  const settings = { get: async () => ({ autoApprove: 'off' }) };
   const lifecycle = new SuggestionLifecycle(
     statements as unknown as SuggestionsRepository,
     live as unknown as LiveEventsService,
+    audit as unknown as AuditLog,
+    settings as unknown as SettingsService,
   );
   const service = new AdminUsersService(
     users as unknown as UsersRepository,
@@ -70,8 +78,10 @@ function setUp(people: UserEntity[]) {
     lifecycle,
     files as unknown as UserFilesService,
     new PageRegistry(),
+    audit as unknown as AuditLog,
+    settings as unknown as SettingsService,
   );
-  return { service, users, suggestions, statements, files, events };
+  return { service, users, suggestions, statements, files, events, audit };
 }
 
 const admin = user(1, { role: 'admin' });
@@ -95,8 +105,18 @@ describe('AdminUsersService', () => {
   });
 
   it('ban: bans first, then denies what is waiting and announces each denial', async () => {
-    const { service, users, statements, events } = setUp([admin, user(2)]);
+    const { service, users, statements, events, audit } = setUp([admin, user(2)]);
     const result = await service.ban(2, admin);
+    expect(audit.record).toHaveBeenCalledTimes(1);
+    expect(audit.record).toHaveBeenCalledWith(
+      expect.objectContaining({
+        kind: 'ban',
+        action: 'ban',
+        actorId: 1,
+        subjectUserId: 2,
+        details: { deniedPromptIds: [11, 12] },
+      }),
+    );
     expect(users.setBanned).toHaveBeenCalledWith(2, true);
     expect(users.setBanned.mock.invocationCallOrder[0]).toBeLessThan(
       statements.denyAllPendingOf.mock.invocationCallOrder[0],
@@ -120,24 +140,31 @@ describe('AdminUsersService', () => {
     await expect(service.delete(1, admin, true)).rejects.toThrow(ConflictException);
     await expect(service.deletionPreview(1, admin)).rejects.toThrow(ConflictException);
     await expect(service.ban(5, admin)).rejects.toThrow(NotFoundException);
-    await expect(service.unban(5)).rejects.toThrow(NotFoundException);
+    await expect(service.unban(5, admin)).rejects.toThrow(NotFoundException);
     await expect(service.delete(5, admin, true)).rejects.toThrow(NotFoundException);
     expect(users.setBanned).not.toHaveBeenCalled();
     expect(users.deleteById).not.toHaveBeenCalled();
   });
 
   it('unban clears the flag only when set', async () => {
-    const { service, users } = setUp([admin, user(2, { banned: true }), user(3)]);
-    expect(await service.unban(2)).toMatchObject({ id: 2, banned: false });
+    const { service, users, audit } = setUp([admin, user(2, { banned: true }), user(3)]);
+    expect(await service.unban(2, admin)).toMatchObject({ id: 2, banned: false });
     expect(users.setBanned).toHaveBeenCalledWith(2, false);
-    await service.unban(3);
+    await service.unban(3, admin);
     expect(users.setBanned).toHaveBeenCalledTimes(1);
+    // Audited once: the unban that changed something.
+    expect(audit.record).toHaveBeenCalledTimes(1);
+    expect(audit.record).toHaveBeenCalledWith(expect.objectContaining({ action: 'unban', subjectUserId: 2 }));
   });
 
   it('delete: needs confirmation, lists files before the rows go, then removes them and announces it', async () => {
-    const { service, users, suggestions, files, events } = setUp([admin, user(2)]);
+    const { service, users, suggestions, files, events, audit } = setUp([
+      admin,
+      user(2, { username: 'sam' }),
+    ]);
     await expect(service.delete(2, admin, false)).rejects.toThrow(BadRequestException);
     expect(users.deleteById).not.toHaveBeenCalled();
+    expect(audit.record).not.toHaveBeenCalled();
 
     const result = await service.delete(2, admin, true);
     expect(suggestions.listIdsAndFilesOfUser.mock.invocationCallOrder.at(-1)).toBeLessThan(
@@ -148,6 +175,10 @@ describe('AdminUsersService', () => {
       { id: 12, imageFile: '12.png' },
     ]);
     expect(result).toMatchObject({ id: 2, deleted: true, prompts: 2, filesRemoved: 2 });
+    // The entry names them as they were: their row is gone.
+    expect(audit.record).toHaveBeenCalledWith(
+      expect.objectContaining({ kind: 'deletion', subjectUserId: 2, subjectName: 'colour2 (sam)' }),
+    );
     expect(events).toEqual([
       { type: 'suggestion.removed', userId: 2, suggestionId: 11 },
       { type: 'suggestion.removed', userId: 2, suggestionId: 12 },

@@ -5,9 +5,12 @@ import {
   NotFoundException,
   type OnModuleInit,
 } from '@nestjs/common';
+import { AuditLog } from '../audit/audit.service.js';
 import type { AppRequest } from '../common/app-request.js';
 import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry } from '../common/answer/page-registry.service.js';
+import { authorRule } from '../screening/screening.service.js';
+import { SettingsService } from '../settings/settings.service.js';
 import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import type { UserEntity } from '../users/user.entity.js';
@@ -17,6 +20,7 @@ import type {
   BanView,
   DeletionPreview,
   DeletionView,
+  TrustView,
   UserRowView,
   UsersPageView,
 } from './admin-users.view.js';
@@ -33,6 +37,8 @@ export class AdminUsersService implements OnModuleInit {
     private readonly lifecycle: SuggestionLifecycle,
     private readonly files: UserFilesService,
     private readonly pages: PageRegistry,
+    private readonly audit: AuditLog,
+    private readonly settings: SettingsService,
   ) {}
 
   /** A refused invitation (a taken name, a bad address) comes back on the users page, the form filled in. */
@@ -64,6 +70,7 @@ export class AdminUsersService implements OnModuleInit {
         username: user.username,
         role: user.role,
         banned: user.banned,
+        trusted: user.trusted,
         isYou: user.id === viewer.id,
         lastSeenAt: user.lastSeenAt.toISOString(),
         counts: own,
@@ -93,6 +100,14 @@ export class AdminUsersService implements OnModuleInit {
     await this.users.setBanned(id, true);
     const denied = (await this.lifecycle.denyAllPendingOf(id, admin.id)).map((row) => row.suggestionId);
     const waiting = denied.length === 1 ? '1 waiting prompt was' : `${denied.length} waiting prompts were`;
+    await this.audit.record({
+      kind: 'ban',
+      action: 'ban',
+      actorId: admin.id,
+      subjectUserId: id,
+      summary: `Banned ${user.colourName}; ${waiting} denied`,
+      details: { deniedPromptIds: denied },
+    });
     return {
       id,
       banned: true,
@@ -102,9 +117,18 @@ export class AdminUsersService implements OnModuleInit {
   }
 
   /** Lets them send prompts again; prompts denied by the ban stay denied. */
-  async unban(id: number): Promise<BanView & { message: string }> {
+  async unban(id: number, admin: UserEntity): Promise<BanView & { message: string }> {
     const user = await this.existing(id);
-    if (user.banned) await this.users.setBanned(id, false);
+    if (user.banned) {
+      await this.users.setBanned(id, false);
+      await this.audit.record({
+        kind: 'ban',
+        action: 'unban',
+        actorId: admin.id,
+        subjectUserId: id,
+        summary: `Unbanned ${user.colourName}`,
+      });
+    }
     return { id, banned: false, deniedPromptIds: [], message: `${user.colourName} can send prompts again.` };
   }
 
@@ -142,18 +166,61 @@ export class AdminUsersService implements OnModuleInit {
     // Listed before the rows go, since the rows are what record which files are theirs.
     const prompts = await this.suggestions.listIdsAndFilesOfUser(id);
     if (!(await this.users.deleteById(id))) throw new NotFoundException(`There is no user #${id}.`);
+    const count = prompts.length === 1 ? '1 prompt' : `${prompts.length} prompts`;
+    await this.audit.record({
+      kind: 'deletion',
+      action: 'delete-user',
+      actorId: admin.id,
+      subjectUserId: id,
+      subjectName: user.username ? `${user.colourName} (${user.username})` : user.colourName,
+      summary: `Deleted ${user.colourName} with ${count}`,
+    });
     const filesRemoved = await this.files.removeFor(prompts);
     this.lifecycle.removedWithAuthor(
       id,
       prompts.map((prompt) => prompt.id),
     );
-    const count = prompts.length === 1 ? '1 prompt' : `${prompts.length} prompts`;
     return {
       id,
       deleted: true,
       prompts: prompts.length,
       filesRemoved,
       message: `${user.colourName} was deleted with ${count}.`,
+    };
+  }
+
+  /**
+   * Trust (or no longer trust) a guest: with Auto-approve on "Trusted guests" or beyond, their prompts are
+   * approved at once from now on, and what they have waiting (no picture, not flagged) is approved now.
+   */
+  async setTrusted(
+    id: number,
+    trusted: boolean,
+    actor: UserEntity,
+  ): Promise<TrustView & { message: string }> {
+    const user = await this.existing(id);
+    if (user.trusted !== trusted) {
+      await this.users.setTrusted(id, trusted);
+      await this.audit.record({
+        kind: 'trust',
+        action: trusted ? 'trust' : 'untrust',
+        actorId: actor.id,
+        subjectUserId: id,
+        summary: `${trusted ? 'Trusted' : 'No longer trusts'} ${user.colourName}`,
+      });
+    }
+    let approved: number[] = [];
+    const rule = authorRule((await this.settings.get()).autoApprove, { role: 'guest', trusted });
+    if (trusted && rule === 'trusted-guest') {
+      approved = (await this.lifecycle.autoApprove(rule, { userId: id })).map((row) => row.suggestionId);
+    }
+    return {
+      id,
+      trusted,
+      approvedPromptIds: approved,
+      message: trusted
+        ? `${user.colourName} is trusted${approved.length ? `; ${approved.length} waiting prompt(s) approved` : ''}.`
+        : `${user.colourName} is no longer trusted.`,
     };
   }
 

@@ -10,6 +10,8 @@ export interface UserRowView {
   username: string | null;
   role: UserRole;
   banned: boolean;
+  /** Trusted guests' prompts are approved at once when Auto-approve covers them. */
+  trusted: boolean;
   /** The admin looking at the page: no Ban or Delete on their own row. */
   isYou: boolean;
   lastSeenAt: string;
@@ -36,6 +38,13 @@ export interface BanView {
   banned: boolean;
   /** Prompts that were waiting and are now denied (empty on unban). */
   deniedPromptIds: number[];
+}
+
+export interface TrustView {
+  id: number;
+  trusted: boolean;
+  /** Waiting prompts of theirs approved at once because of it. */
+  approvedPromptIds: number[];
 }
 
 export interface DeletionPreview {

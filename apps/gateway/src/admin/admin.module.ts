@@ -13,7 +13,10 @@ import { ClaimTokenEntity } from './claim-token.entity.js';
 import { ClaimTokensRepository } from './claim-tokens.repository.js';
 import { ClaimService } from './claim.service.js';
 import { GuestLinkService } from './guest-link.service.js';
+import { DeckClaims } from './deck-claims.service.js';
+import { DeckService } from './deck.service.js';
 import { ModerationService } from './moderation.service.js';
+import { SeenPrompts } from './seen-prompts.service.js';
 
 @Module({
   imports: [
@@ -26,7 +29,16 @@ import { ModerationService } from './moderation.service.js';
     UsersModule,
   ],
   controllers: [AdminController, RendererPanelController],
-  providers: [ClaimTokensRepository, ClaimService, ModerationService, RendererPanelService, GuestLinkService],
+  providers: [
+    ClaimTokensRepository,
+    ClaimService,
+    ModerationService,
+    RendererPanelService,
+    GuestLinkService,
+    DeckService,
+    DeckClaims,
+    SeenPrompts,
+  ],
   exports: [ClaimService, ModerationService, RendererPanelService],
 })
 export class AdminModule {}

@@ -1,11 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ForbiddenException, Injectable } from '@nestjs/common';
-import { AdminDevicesRepository } from '../auth/admin-devices.repository.js';
+import { StaffDevices } from '../auth/staff-devices.service.js';
 import { GatewayConfig } from '../config/gateway.config.js';
 import type { AppRequest } from '../common/app-request.js';
-import { FingerprintService } from '../identity/fingerprint.service.js';
 import { IdentityService } from '../identity/identity.service.js';
-import { regenerateSession } from '../sessions/session-utils.js';
+import { startSession } from '../sessions/session-utils.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { ClaimTokensRepository } from './claim-tokens.repository.js';
 
@@ -20,9 +19,8 @@ export class ClaimService {
   constructor(
     private readonly tokens: ClaimTokensRepository,
     private readonly users: UsersRepository,
-    private readonly devices: AdminDevicesRepository,
+    private readonly staff: StaffDevices,
     private readonly identity: IdentityService,
-    private readonly fingerprints: FingerprintService,
     private readonly config: GatewayConfig,
   ) {}
 
@@ -47,9 +45,8 @@ export class ClaimService {
     const current = await this.identity.currentUser(req);
     const user = current ?? (await this.users.createWithColour('admin', null));
     if (user.role !== 'admin') await this.users.setRole(user.id, 'admin');
-    await this.devices.enrol(user.id, this.fingerprints.keyFor(req));
-    await regenerateSession(req);
-    req.session.userId = user.id;
+    await startSession(req, user);
+    await this.staff.enrol(req, user.id);
   }
 }
 

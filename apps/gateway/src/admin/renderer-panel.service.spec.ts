@@ -3,7 +3,6 @@ import { eventually } from '../../../../test/pipeline/processes.js';
 import type { LiveEvent } from '../live/live-events.js';
 import { LiveEventsService } from '../live/live-events.service.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
-import type { Dispatcher } from '../renderer/dispatcher.service.js';
 import type { RenderTimes } from '../renderer/render-times.service.js';
 import type { RendererLink } from '../renderer/renderer-link.service.js';
 import type { RendererPool } from '../renderer/renderer-pool.service.js';
@@ -21,6 +20,7 @@ function setUp() {
   const queries = {
     listRecentFailed: async () => [],
     listRecentRendered: async () => [],
+    listWaitingForReview: async () => [],
     findById: async () => null,
     countByStatus: async () => {
       builds++;
@@ -47,7 +47,7 @@ function setUp() {
     queries,
     {} as SuggestionLifecycle,
     live,
-    { board: new WorkBoard() } as Dispatcher,
+    new WorkBoard(),
     order,
     {} as RenderOrder,
     { imagesPerMinute: () => null } as unknown as RenderTimes,

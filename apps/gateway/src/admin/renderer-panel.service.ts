@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { RendererPattern, WORKER_LIMITS, type WorkerStatus } from '#contracts';
 import type { Subscription } from 'rxjs';
+import { GatewayConfig } from '../config/gateway.config.js';
 import { LiveEventsService } from '../live/live-events.service.js';
-import { Dispatcher } from '../renderer/dispatcher.service.js';
 import { RenderTimes } from '../renderer/render-times.service.js';
 import { RendererError, RendererUnreachableError } from '../renderer/renderer.client.js';
 import type { LinkState } from '../renderer/renderer-link.service.js';
@@ -20,16 +20,18 @@ import {
   type RendererConnection,
 } from '../renderer/renderer-pool.service.js';
 import { WaitEstimates } from '../renderer/wait-estimates.service.js';
+import { WorkBoard } from '../renderer/work-board.js';
 import { RenderOrder } from '../suggestions/render-order.service.js';
 import { RenderOrderRepository } from '../suggestions/render-order.repository.js';
 import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
-import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
-import { GatewayConfig } from '../config/gateway.config.js';
+import type { RenderReview, SuggestionStatus } from '../suggestions/suggestion.entity.js';
 import { UNFINISHED_STATUSES } from '../suggestions/suggestions.repository.js';
 import { refusal } from '../suggestions/transition-refusal.js';
 
 const RECENT = 8;
+/** Renders waiting for review listed on the panel (the deck goes through all of them). */
+const REVIEW_SHOWN = 12;
 /** Prompts listed under "Next up": what the workers hold, then the head of the fair order. */
 const NEXT_UP = 12;
 
@@ -90,7 +92,9 @@ export interface RendererPanel {
   /** Next up: what the workers hold (`where` names the worker), then the fair order (`first` if put first). */
   waiting: { id: number; prompt: string; where: string | null; first: boolean; canRenderNext: boolean }[];
   failed: { id: number; prompt: string; reason: string | null }[];
-  recent: { id: number; prompt: string }[];
+  recent: { id: number; prompt: string; review: RenderReview | null }[];
+  /** Renders waiting for a person's Pass (Review renders), oldest first. */
+  reviewWaiting: { id: number; prompt: string }[];
   counts: Record<SuggestionStatus, number>;
   /** Each renderer's link, when there are several. */
   renderers: { key: string; state: LinkState; problem: string | null; heldPrompts: number }[];
@@ -124,7 +128,7 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
     private readonly queries: SuggestionQueries,
     private readonly lifecycle: SuggestionLifecycle,
     private readonly live: LiveEventsService,
-    private readonly dispatcher: Dispatcher,
+    private readonly board: WorkBoard,
     private readonly order: RenderOrderRepository,
     private readonly renderOrder: RenderOrder,
     private readonly times: RenderTimes,
@@ -290,11 +294,12 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
     const currentIds = workers.flatMap((worker) => (worker.current ? [worker.current.suggestionId] : []));
     if (status?.current) currentIds.push(status.current.suggestionId);
     const held = this.heldInOrder();
-    const [fair, failed, recent, counts] = await Promise.all([
+    const [fair, failed, recent, counts, reviewWaiting] = await Promise.all([
       this.order.fairOrder(NEXT_UP),
       this.queries.listRecentFailed(RECENT),
       this.queries.listRecentRendered(RECENT),
       this.queries.countByStatus(),
+      this.queries.listWaitingForReview(0, REVIEW_SHOWN),
     ]);
     const nextUp = [
       ...held
@@ -352,16 +357,17 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
         canRenderNext: where === null && !putFirst,
       })),
       failed: failed.map((row) => ({ id: row.id, prompt: row.prompt, reason: row.failureReason })),
-      recent: recent.map((row) => ({ id: row.id, prompt: row.prompt })),
+      recent: recent.map((row) => ({ id: row.id, prompt: row.prompt, review: row.renderReview })),
+      reviewWaiting: reviewWaiting.map((row) => ({ id: row.id, prompt: row.prompt })),
       counts,
       renderers: connections.map((connection) => ({
         key: connection.key,
         state: connection.link.view.state,
         problem: connection.link.view.problem,
-        heldPrompts: this.dispatcher.board
+        heldPrompts: this.board
           .workers()
           .filter((key) => parseWorkerKey(key).renderer === connection.key)
-          .reduce((sum, key) => sum + this.dispatcher.board.count(key), 0),
+          .reduce((sum, key) => sum + this.board.count(key), 0),
       })),
       workers,
       severalWorkers: several,
@@ -385,7 +391,7 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
   private workerPanel(connection: RendererConnection, worker: WorkerStatus, position: number): WorkerPanel {
     const key = workerKey(connection.key, worker.index);
     const current = worker.current;
-    const held = this.dispatcher.board.count(key);
+    const held = this.board.count(key);
     const [state, stateText]: [WorkerPanel['state'], string] = worker.waitingForSd
       ? [
           'waiting',
@@ -425,7 +431,7 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
 
   /** What the workers hold, in the order they will take it: each worker's jobs, workers side by side. */
   private heldInOrder(): { id: number; key: string }[] {
-    const board = this.dispatcher.board;
+    const board = this.board;
     const lanes = board.workers().map((key) => board.jobs(key).map((job) => ({ id: job.id, key })));
     const merged: { id: number; key: string }[] = [];
     for (let i = 0; lanes.some((lane) => i < lane.length); i++) {

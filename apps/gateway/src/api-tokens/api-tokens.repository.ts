@@ -47,6 +47,17 @@ export class ApiTokensRepository {
     });
   }
 
+  revokeAllOf(userId: number, now = new Date()): Promise<number> {
+    return this.writer.write(async (manager) => {
+      const result = await manager.update(
+        ApiTokenEntity,
+        { userId, revokedAt: IsNull() },
+        { revokedAt: now },
+      );
+      return result.affected ?? 0;
+    });
+  }
+
   markUsed(id: number, now = new Date()): Promise<void> {
     return this.writer.write(async (manager) => {
       await manager.update(ApiTokenEntity, { id }, { lastUsedAt: now });

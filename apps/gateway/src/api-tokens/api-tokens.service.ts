@@ -57,6 +57,11 @@ export class ApiTokensService implements OnModuleInit {
     if (!(await this.tokens.revoke(id, user.id))) throw new NotFoundException('There is no such API token.');
   }
 
+  /** After a password reset: none of the account's tokens works any more. */
+  async revokeAllOf(userId: number): Promise<void> {
+    await this.tokens.revokeAllOf(userId);
+  }
+
   /** The user a bearer token stands for, or null for anything unknown, revoked or malformed. */
   async authenticate(token: string): Promise<UserEntity | null> {
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;

@@ -10,6 +10,7 @@ import {
   Query,
   Req,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -28,7 +29,8 @@ import { ModerationService, type Decision } from '../admin/moderation.service.js
 import type { AppRequest } from '../common/app-request.js';
 import { GatewayConfig } from '../config/gateway.config.js';
 import { CurrentUser, Roles } from '../auth/auth.decorators.js';
-import { UploadedPicture } from '../pictures/uploaded-picture.decorator.js';
+import { PictureUploadInterceptor } from '../pictures/picture-upload.interceptor.js';
+import { UploadedPicture, type UploadedPictureFile } from '../pictures/uploaded-picture.decorator.js';
 import { CreateSuggestionDto } from '../suggestions/dto/create-suggestion.dto.js';
 import { SubmissionThrottleGuard } from '../suggestions/submission-throttle.guard.js';
 import type { UserEntity } from '../users/user.entity.js';
@@ -124,6 +126,7 @@ export class ApiController {
   @Post('prompts')
   @HttpCode(201)
   @UseGuards(SubmissionThrottleGuard)
+  @UseInterceptors(PictureUploadInterceptor)
   @ApiTags(API_TAGS.prompts)
   @ApiOperation({
     operationId: 'submitPrompt',
@@ -162,8 +165,8 @@ export class ApiController {
   submit(
     @CurrentUser() user: UserEntity,
     @Body() input: CreateSuggestionDto,
-    // Parsed by the pictures module's PictureUploadMiddleware for multipart requests.
-    @UploadedPicture() picture: Buffer | undefined,
+    // Read by PictureUploadInterceptor (after the guards) for multipart requests.
+    @UploadedPicture() picture: UploadedPictureFile | undefined,
   ): Promise<ApiCreatedPromptDto> {
     return this.api.submit(user, input, picture);
   }
@@ -186,8 +189,9 @@ export class ApiController {
   @ApiTags(API_TAGS.prompts)
   @ApiOperation({
     operationId: 'getPrompt',
-    summary: 'One of your own prompts.',
-    description: "Someone else's prompt gets the same 404 as one that does not exist.",
+    summary: 'One of your own prompts (staff: any prompt).',
+    description:
+      "Someone else's prompt gets the same 404 as one that does not exist; moderators and the admin read any prompt, with the URL of its picture.",
   })
   @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1, example: 12 } })
   @ApiResponse({ status: 200, description: 'The prompt.', type: ApiPromptDto })
@@ -195,7 +199,7 @@ export class ApiController {
   @ApiResponse(unauthorized)
   @ApiResponse(error(404, 'No such prompt of yours.', 'There is no prompt #12 of yours.'))
   findOne(@CurrentUser() user: UserEntity, @Param('id', ParseIntPipe) id: number): Promise<ApiPromptDto> {
-    return this.api.findOwn(user, id);
+    return this.api.findOne(user, id);
   }
 
   @Post('prompts/:id/:action')

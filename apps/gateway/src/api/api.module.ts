@@ -5,6 +5,7 @@ import { AdminModule } from '../admin/admin.module.js';
 import { GalleryModule } from '../gallery/gallery.module.js';
 import { SuggestionsModule } from '../suggestions/suggestions.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { PicturesModule } from '../pictures/pictures.module.js';
 import { ApiController } from './api.controller.js';
 import { ApiService } from './api.service.js';
 
@@ -15,6 +16,7 @@ import { ApiService } from './api.service.js';
     InvitationsModule,
     AdminModule,
     GalleryModule,
+    PicturesModule,
     SuggestionsModule,
     UsersModule,
   ],

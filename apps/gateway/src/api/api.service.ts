@@ -1,6 +1,8 @@
+import type { UploadedPictureFile } from '../pictures/uploaded-picture.decorator.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { AccountCreation } from '../accounts/account-creation.service.js';
 import { InvitationsService } from '../accounts/invitations.service.js';
+import { isPublicRender } from '../gallery/image-files.js';
 import { RevealService } from '../gallery/reveal.service.js';
 import type { CreateSuggestionDto } from '../suggestions/dto/create-suggestion.dto.js';
 import type { SuggestionEntity, SuggestionStatus } from '../suggestions/suggestion.entity.js';
@@ -40,7 +42,11 @@ export class ApiService {
   }
 
   /** The same rules as the guest form, picture included (an uploaded file, or `input.imageUrl`). */
-  async submit(user: UserEntity, input: CreateSuggestionDto, picture?: Buffer): Promise<ApiCreatedPromptDto> {
+  async submit(
+    user: UserEntity,
+    input: CreateSuggestionDto,
+    picture?: UploadedPictureFile,
+  ): Promise<ApiCreatedPromptDto> {
     const created = await this.submissions.submit(user, input, picture);
     return { id: created.id, status: created.status };
   }
@@ -56,20 +62,33 @@ export class ApiService {
       limit,
     );
     const revealed = await this.reveal.isRevealed();
-    return { items: rows.map((row) => toApiPrompt(row, revealed)), total, page, limit };
+    return { items: rows.map((row) => toApiPrompt(row, revealed, isStaff(user))), total, page, limit };
   }
 
-  /** Someone else's prompt gets the same 404 as one that does not exist. */
-  async findOwn(user: UserEntity, id: number): Promise<ApiPromptDto> {
+  /**
+   * A guest's or member's own prompt; someone else's gets the same 404 as one that does not exist. Staff
+   * read any prompt (they decide on them), with its picture's URL.
+   */
+  async findOne(user: UserEntity, id: number): Promise<ApiPromptDto> {
     const suggestion = await this.suggestions.findById(id);
-    if (!suggestion || suggestion.userId !== user.id) {
+    if (!suggestion || (suggestion.userId !== user.id && !isStaff(user))) {
       throw new NotFoundException(`There is no prompt #${id} of yours.`);
     }
-    return toApiPrompt(suggestion, await this.reveal.isRevealed());
+    return toApiPrompt(suggestion, await this.reveal.isRevealed(), isStaff(user));
   }
 }
 
-function toApiPrompt(suggestion: SuggestionEntity, revealed: boolean): ApiPromptDto {
-  const visible = revealed && suggestion.status === 'rendered' && suggestion.imageFile !== null;
-  return { ...toSuggestionView(suggestion), imageUrl: visible ? `/images/${suggestion.id}` : null };
+function toApiPrompt(suggestion: SuggestionEntity, revealed: boolean, staff: boolean): ApiPromptDto {
+  const visible = revealed && isPublicRender(suggestion);
+  const hasPicture = suggestion.pictureFile !== null;
+  return {
+    ...toSuggestionView(suggestion),
+    imageUrl: visible ? `/images/${suggestion.id}` : null,
+    edited: suggestion.originalPrompt !== null,
+    hasPicture,
+    // Only staff may open a guest's picture (the same rule as the URL itself).
+    pictureUrl: hasPicture && staff ? `/images/${suggestion.id}/picture` : null,
+  };
 }
+
+const isStaff = (user: UserEntity) => user.role === 'admin' || user.role === 'moderator';

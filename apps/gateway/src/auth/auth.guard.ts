@@ -9,24 +9,23 @@ import { Reflector } from '@nestjs/core';
 import { ApiTokensService } from '../api-tokens/api-tokens.service.js';
 import type { AppRequest } from '../common/app-request.js';
 import { apiCredentialOf, isApiPath } from '../common/bearer.js';
-import { FingerprintService } from '../identity/fingerprint.service.js';
 import { IdentityService } from '../identity/identity.service.js';
 import type { UserRole } from '../users/user.entity.js';
-import { AdminDevicesRepository } from './admin-devices.repository.js';
 import { IS_PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
+import { StaffDevices } from './staff-devices.service.js';
 
 /**
  * Global and secure by default: every route needs a session user unless marked @Public(); staff routes
- * (@Roles) also need the request to come from a device enrolled for that user. Headers alone never
- * grant anything, and a session cookie copied to another device is refused.
+ * (@Roles) also need the request to come from a device enrolled for that user, at the address the staff
+ * session was started from. Headers alone never grant anything, and a session cookie copied to another
+ * device or another address is refused.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly identity: IdentityService,
-    private readonly fingerprints: FingerprintService,
-    private readonly devices: AdminDevicesRepository,
+    private readonly staff: StaffDevices,
     private readonly apiTokens: ApiTokensService,
   ) {}
 
@@ -44,11 +43,8 @@ export class AuthGuard implements CanActivate {
     // A token is a deliberate credential of its own (created on the owner's page), not a copyable cookie:
     // its role alone decides.
     if (req.authenticatedBy === 'token') return true;
-    if (!(await this.devices.isEnrolled(user.id, this.fingerprints.keyFor(req)))) {
-      throw new ForbiddenException(
-        'This device is not enrolled for the host account. Open a fresh claim link on it.',
-      );
-    }
+    const refusal = await this.staff.refusal(req, user.id);
+    if (refusal) throw new ForbiddenException(refusal);
     return true;
   }
 

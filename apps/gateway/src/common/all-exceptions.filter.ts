@@ -27,7 +27,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
 export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    if (status >= 500) logger.error(exception.stack ?? exception.message);
+    // A 503 is a deliberate answer (busy, the renderer away), not a fault worth a stack trace each time.
+    if (status >= 500 && status !== HttpStatus.SERVICE_UNAVAILABLE)
+      logger.error(exception.stack ?? exception.message);
     return { statusCode: status, message: messageOf(exception), error: reasonPhrase(status) };
   }
   const status = clientStatusOf(exception);
@@ -50,6 +52,9 @@ export function sendError(req: Request, res: Response, body: ErrorBody): void {
     res.end();
     return;
   }
+  // Refused before its body was read (a 60 MB upload without a session): close the connection after the
+  // answer rather than read the rest of the body only to throw it away.
+  if (!req.complete) res.setHeader('Connection', 'close');
   res.status(body.statusCode);
   if (prefersHtml(req)) {
     res.render('error', { title: body.error, ...body, back: '/' });

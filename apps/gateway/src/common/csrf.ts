@@ -6,14 +6,22 @@ import { apiCredentialOf, isApiPath } from './bearer.js';
 /**
  * Synchroniser-token CSRF (csrf-sync): the token lives in the session and comes back in the form body
  * (`_csrf`) or, for fetch calls, the `x-csrf-token` header. Checked in a guard because Nest has parsed
- * the body by then; a middleware registered in main.ts would run before the body parser.
+ * the body by then; a middleware registered in main.ts would run before the body parser. A multipart
+ * body is read only after the guards (see PictureUploadInterceptor), so a multipart form carries its
+ * token in its action's query string (`?_csrf=`) instead.
  */
 const csrf = csrfSync({
   getTokenFromRequest: (req: Request) => {
     const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
-    return typeof fromBody === 'string' ? fromBody : req.get('x-csrf-token');
+    if (typeof fromBody === 'string') return fromBody;
+    const fromQuery = isMultipart(req) ? req.query['_csrf'] : undefined;
+    return typeof fromQuery === 'string' ? fromQuery : req.get('x-csrf-token');
   },
 });
+
+function isMultipart(req: Request): boolean {
+  return /^multipart\/form-data/i.test(req.get('content-type') ?? '');
+}
 
 export const csrfTokenFor = (req: Request): string => csrf.generateToken(req);
 

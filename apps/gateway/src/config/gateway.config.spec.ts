@@ -68,13 +68,18 @@ describe('loadGatewayConfig', () => {
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
-    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY: expected off, on, loopback/],
+    [{ TRUST_PROXY: 'maybe' }, /TRUST_PROXY: expected off, loopback/],
+    [{ TRUST_PROXY: 'on' }, /TRUST_PROXY: name the proxy \(loopback, its address or CIDR\) instead of on/],
+    [{ TRUST_PROXY: 'true' }, /TRUST_PROXY: name the proxy/],
     [{ PUBLIC_URL: 'ftp://x' }, /PUBLIC_URL/],
     [{ SESSION_SECRET: 'short' }, /SESSION_SECRET: must be at least 16 characters/],
     [{ MAX_PENDING_PER_GUEST: '0' }, /MAX_PENDING_PER_GUEST/],
     [{ RENDERERS: 'gpu-a' }, /RENDERERS: "gpu-a" is not host:port/],
     [{ RENDERERS: 'gpu-a:4001,gpu-a:4001' }, /RENDERERS: lists gpu-a:4001 twice/],
     [{ RENDERERS: 'gpu-a:99999' }, /RENDERERS/],
+    // Streams must beat well inside a proxy's idle timeout (nginx: 60 s).
+    [{ EVENT_HEARTBEAT_S: '21' }, /EVENT_HEARTBEAT_S: must be a whole number from 1 to 20/],
+    [{ MAX_EVENT_STREAMS: '0' }, /MAX_EVENT_STREAMS/],
   ])('stops with a message naming the bad value: %o', (env, message) => {
     expect(() => loadGatewayConfig({ ...base(), ...env })).toThrow(ConfigError);
     expect(() => loadGatewayConfig({ ...base(), ...env })).toThrow(message);
@@ -91,8 +96,7 @@ describe('loadGatewayConfig', () => {
     expect(loadGatewayConfig({ ...base(), PORT: '' }).port).toBe(3000);
   });
 
-  it('reads TRUST_PROXY as on/off or as the proxy’s own addresses', () => {
-    expect(loadGatewayConfig({ ...base(), TRUST_PROXY: 'on' }).trustProxy).toBe(true);
+  it('reads TRUST_PROXY as off or as the proxy’s own addresses', () => {
     expect(loadGatewayConfig({ ...base(), TRUST_PROXY: '0' }).trustProxy).toBe(false);
     expect(loadGatewayConfig({ ...base(), TRUST_PROXY: 'loopback' }).trustProxy).toEqual(['loopback']);
     expect(loadGatewayConfig({ ...base(), TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' }).trustProxy).toEqual([

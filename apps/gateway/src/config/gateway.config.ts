@@ -24,22 +24,29 @@ const optionalText = z
   .transform((value) => (value ? value : undefined));
 const seconds = wholeNumber(1, 365 * 24 * 3600);
 /**
- * TRUST_PROXY: off, on (trust the one hop in front, whoever it is), or the proxy itself: `loopback`, or
- * addresses and CIDRs separated by commas. Naming the proxy means a client that reaches the gateway
- * directly cannot pass off a forged X-Forwarded-For.
+ * TRUST_PROXY: off, or the proxy itself: `loopback`, or addresses and CIDRs separated by commas (Express's
+ * trust-proxy semantics). Naming the proxy means a client that reaches the gateway directly cannot pass
+ * off a forged X-Forwarded-For. `on` (one hop, whoever it is) is refused for exactly that reason.
  */
 const trustProxy = z
   .string()
   .trim()
-  .transform((value, ctx): boolean | string[] => {
+  .transform((value, ctx): false | string[] => {
     const lower = value.toLowerCase();
-    if (['1', 'true', 'on', 'yes'].includes(lower)) return true;
     if (['0', 'false', 'off', 'no', ''].includes(lower)) return false;
+    if (['1', 'true', 'on', 'yes'].includes(lower)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'name the proxy (loopback, its address or CIDR) instead of on: anyone reaching the gateway directly could forge X-Forwarded-For',
+      });
+      return z.NEVER;
+    }
     const entries = lower.split(',').map((entry) => entry.trim());
     if (entries.every((entry) => TRUSTED_PROXY_ENTRY.test(entry))) return entries;
     ctx.addIssue({
       code: 'custom',
-      message: 'expected off, on, loopback, or proxy addresses/CIDRs separated by commas',
+      message: 'expected off, loopback, or proxy addresses/CIDRs separated by commas',
     });
     return z.NEVER;
   });
@@ -104,6 +111,9 @@ const EnvSchema = z.object({
   MAX_PENDING_PER_GUEST: withDefault(wholeNumber(1, 1000), 5),
   SUBMISSIONS_PER_MINUTE: withDefault(wholeNumber(1, 10_000), 10),
   CLAIM_LINK_TTL_S: withDefault(seconds, 86_400),
+  MAX_EVENT_STREAMS: withDefault(wholeNumber(1, 100_000), 2000),
+  // At most 20 s, so a proxy's idle timeout (nginx: 60 s by default) never cuts a quiet stream.
+  EVENT_HEARTBEAT_S: withDefault(wholeNumber(1, 20), 15),
 });
 
 export type GatewayEnv = z.infer<typeof EnvSchema>;
@@ -131,12 +141,14 @@ export class GatewayConfig {
   readonly renderers: RendererEndpoint[];
   /** How long a lost renderer or SD server keeps its unfinished jobs before they go to the others. */
   readonly rendererGraceMs: number;
-  /** Express's `trust proxy`: false, true (one hop), or the proxy's own addresses. */
-  readonly trustProxy: boolean | string[];
+  /** Express's `trust proxy`: false, or the proxy's own addresses (forwarded headers count from them only). */
+  readonly trustProxy: false | string[];
   readonly publicUrl?: string;
   readonly mail: { smtpUrl?: string; from: string; passwordResetTtlS: number; inviteTtlS: number };
   readonly limits: { maxPendingPerGuest: number; submissionsPerMinute: number };
   readonly claimLinkTtlS: number;
+  /** Live update streams (server-sent events): how many may be open at once, and their heartbeat. */
+  readonly events: { maxStreams: number; heartbeatMs: number };
 
   constructor(values: GatewayEnv, secrets: { session: string; fingerprint: string; renderer: string }) {
     this.env = values.NODE_ENV;
@@ -169,6 +181,7 @@ export class GatewayConfig {
       submissionsPerMinute: values.SUBMISSIONS_PER_MINUTE,
     };
     this.claimLinkTtlS = values.CLAIM_LINK_TTL_S;
+    this.events = { maxStreams: values.MAX_EVENT_STREAMS, heartbeatMs: values.EVENT_HEARTBEAT_S * 1000 };
   }
 
   /** The origin guests and mailed links use. */

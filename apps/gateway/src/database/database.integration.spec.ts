@@ -122,8 +122,8 @@ describe('database (real SQLite file)', () => {
     }
   });
 
-  it('upgrades a party in progress to the render-order schema: every row kept, nothing assigned yet', async () => {
-    const path = join(temp.dir, 'render-order', 'v.sqlite');
+  it('upgrades a party in progress from the lifecycle schema to today: nothing lost, nobody trusted, no job assigned yet', async () => {
+    const path = join(temp.dir, 'moderation', 'v.sqlite');
     const before = new DataSource({
       ...buildDataSourceOptions(path),
       migrations: [
@@ -135,31 +135,66 @@ describe('database (real SQLite file)', () => {
     await before.initialize();
     const at = '2026-11-01 20:00:00.000';
     await before.query(
-      `INSERT INTO users (colour_name, colour_hex, colour_index, role, banned, created_at, last_seen_at)
-       VALUES ('coral', '#ff7f50', 16, 'guest', 0, ?, ?)`,
-      [at, at],
+      `INSERT INTO users (colour_name, colour_hex, colour_index, role, banned, created_at, last_seen_at, username, email)
+       VALUES ('coral', '#ff7f50', 16, 'guest', 1, ?, ?, NULL, NULL), ('navy', '#000080', 90, 'admin', 0, ?, ?, 'host', 'host@example.org')`,
+      [at, at, at, at],
     );
-    for (const status of ['approved', 'queued', 'rendering', 'rendered']) {
+    await before.query(`INSERT INTO user_fingerprints VALUES ('k', 1, ?)`, [at]);
+    await before.query(`INSERT INTO settings (key, value) VALUES ('revealed', 'true')`);
+    const statuses = ['pending', 'approved', 'denied', 'queued', 'rendering', 'rendered', 'failed'];
+    for (const [i, status] of statuses.entries()) {
       await before.query(
-        `INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at, decided_at, queued_at)
-         VALUES (1, ?, 512, 512, ?, ?, ?, ?)`,
-        [`a ${status} prompt`, status, at, at, status === 'approved' ? null : at],
+        `INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at, decided_at, decided_by_id,
+           rendered_at, failure_reason, decision_reason, seed, picture_file, image_file)
+         VALUES (1, ?, 512, 768, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          `prompt ${i}`,
+          status,
+          at,
+          status === 'pending' ? null : at,
+          status === 'pending' ? null : 2,
+          status === 'rendered' ? at : null,
+          status === 'failed' ? 'CUDA out of memory' : null,
+          status === 'denied' ? 'Its author was banned by the host.' : null,
+          status === 'rendered' ? 1234 : null,
+          i % 2 === 0 ? `${i + 1}.png` : null,
+          status === 'rendered' ? `${i + 1}.png` : null,
+        ],
       );
     }
-    const rowsBefore = await before.query(`SELECT * FROM suggestions ORDER BY id`);
+    const suggestionsBefore = await before.query(`SELECT * FROM suggestions ORDER BY id`);
+    const usersBefore = await before.query(`SELECT * FROM users ORDER BY id`);
     await before.destroy();
 
     const after = new DataSource(buildDataSourceOptions(path));
     await after.initialize();
     try {
-      const rowsAfter = await after.query(`SELECT * FROM suggestions ORDER BY id`);
-      expect(rowsAfter).toEqual(
-        rowsBefore.map((row: object) => ({ ...row, worker: null, sent_at: null, render_next_at: null })),
+      const suggestionsAfter = await after.query(`SELECT * FROM suggestions ORDER BY id`);
+      expect(suggestionsAfter).toHaveLength(7);
+      expect(suggestionsAfter).toEqual(
+        suggestionsBefore.map((row: object) => ({
+          ...row,
+          decision_rule: null,
+          flagged_words: null,
+          original_prompt: null,
+          render_review: null,
+          reviewed_at: null,
+          worker: null,
+          sent_at: null,
+          render_next_at: null,
+        })),
       );
+      // Nobody is trusted until a moderator says so.
+      expect(await after.query(`SELECT * FROM users ORDER BY id`)).toEqual(
+        usersBefore.map((row: object) => ({ ...row, trusted: 0, session_epoch: 0 })),
+      );
+      expect(await after.query('SELECT COUNT(*) AS n FROM user_fingerprints')).toEqual([{ n: 1 }]);
+      expect(await after.query('SELECT value FROM settings')).toEqual([{ value: 'true' }]);
+      expect(await after.query('SELECT COUNT(*) AS n FROM audit_log')).toEqual([{ n: 0 }]);
       expect((await after.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
-      const plan = await after.query(
-        `EXPLAIN QUERY PLAN SELECT MAX(sent_at) FROM suggestions WHERE user_id = 1`,
-      );
+      expect(await after.query('PRAGMA foreign_key_check')).toEqual([]);
+      // Each author's last turn in the fair order is found through an index, not a scan.
+      const plan = await after.query(`EXPLAIN QUERY PLAN SELECT MAX(sent_at) FROM suggestions WHERE user_id = 1`);
       expect(JSON.stringify(plan)).toContain('idx_suggestions_user_sent');
     } finally {
       await after.destroy();

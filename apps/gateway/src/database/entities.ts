@@ -1,6 +1,7 @@
 import { AccountTokenEntity } from '../accounts/account-token.entity.js';
 import { LoginFailureEntity } from '../accounts/login-failure.entity.js';
 import { ApiTokenEntity } from '../api-tokens/api-token.entity.js';
+import { AuditEntryEntity } from '../audit/audit-entry.entity.js';
 import { AdminDeviceEntity } from '../auth/admin-device.entity.js';
 import { ClaimTokenEntity } from '../admin/claim-token.entity.js';
 import { SessionEntity } from '../sessions/session.entity.js';
@@ -20,4 +21,5 @@ export const ENTITIES = [
   AccountTokenEntity,
   LoginFailureEntity,
   ApiTokenEntity,
+  AuditEntryEntity,
 ];

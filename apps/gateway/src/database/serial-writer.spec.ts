@@ -46,3 +46,19 @@ describe('SerialWriter.groupCommit', () => {
     expect(log).toEqual(['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK']);
   });
 });
+
+describe('SerialWriter.atomic', () => {
+  it('keeps all of the work or none of it, alone on the connection', async () => {
+    const { writer: serial, log } = writer();
+    expect(await serial.atomic(async () => (log.push('update', 'audit'), 'done'))).toBe('done');
+    expect(log).toEqual(['BEGIN IMMEDIATE', 'update', 'audit', 'COMMIT']);
+    log.length = 0;
+    await expect(
+      serial.atomic(async () => {
+        log.push('update');
+        throw new Error('audit refused');
+      }),
+    ).rejects.toThrow('audit refused');
+    expect(log).toEqual(['BEGIN IMMEDIATE', 'update', 'ROLLBACK']);
+  });
+});

@@ -33,6 +33,24 @@ export class SerialWriter {
   }
 
   /**
+   * Runs prepared statements (Sql) alone and all-or-nothing: a transition and its audit entry are kept
+   * together or not at all.
+   */
+  atomic<T>(work: () => Promise<T>): Promise<T> {
+    return this.mutex.runExclusive(async () => {
+      await this.sql.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work();
+        await this.sql.exec('COMMIT');
+        return result;
+      } catch (error) {
+        await this.sql.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /**
    * Group commit: writes queued while the writer is busy run together in one transaction when their turn
    * comes, so a burst of 100 costs one commit instead of 100. Each item succeeds or fails on its own
    * (a failing statement does not roll back the others).

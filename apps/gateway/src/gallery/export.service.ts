@@ -4,11 +4,15 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import archiver, { type Archiver, type ZipEntryData } from 'archiver';
+import type { AuditRow } from '../audit/audit.repository.js';
+import { AuditLog } from '../audit/audit.service.js';
+import { whoDid } from '../audit/audit.view.js';
 import { GatewayConfig } from '../config/gateway.config.js';
 import type { SuggestionEntity, SuggestionStatus } from '../suggestions/suggestion.entity.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
+import { parseStoredWords } from '../screening/word-list.js';
 import { csvRow } from './csv.js';
-import { hasServableImage, metadataFileName, resolveImagePath } from './image-files.js';
+import { isPictureFileName, isPublicRender, metadataFileName, resolveImagePath } from './image-files.js';
 
 /** Rows read from the database at a time: the export's memory does not grow with the party. */
 export const EXPORT_BATCH_SIZE = 500;
@@ -26,7 +30,21 @@ export interface ExportedPrompt {
   renderedAt: string | null;
   failedAt: string | null;
   failureReason: string | null;
+  /** Why it was denied, when it was not a plain Deny (the deny list, a ban). */
+  decisionReason: string | null;
+  /** The rule that decided it when no person did (an Auto-approve rule, or the deny list). */
+  decisionRule: string | null;
+  /** Hold words it was flagged for. */
+  flaggedWords: string[];
+  /** A moderator edited the text before approving it (the original is in the audit log). */
+  edited: boolean;
+  /** It starts from a picture (img2img): `pictures/<id>.png` in the export. */
+  hasPicture: boolean;
+  picture: string | null;
   seed: number | null;
+  /** Render review: waiting, passed or hidden (null when none was needed). */
+  renderReview: string | null;
+  /** The image under images/, only for one the room may see (never a hidden one). */
   imageFile: string | null;
 }
 
@@ -44,14 +62,38 @@ export const CSV_COLUMNS = [
   'renderedAt',
   'failedAt',
   'failureReason',
+  'decisionReason',
+  'decisionRule',
+  'flaggedWords',
+  'edited',
+  'hasPicture',
+  'picture',
   'seed',
+  'renderReview',
   'imageFile',
 ] as const;
 
+export const AUDIT_CSV_COLUMNS = [
+  'id',
+  'at',
+  'kind',
+  'action',
+  'who',
+  'actorId',
+  'rule',
+  'promptId',
+  'subjectUserId',
+  'subject',
+  'summary',
+  'details',
+] as const;
+
 /**
- * The party in one ZIP: prompts.csv and prompts.json with every prompt, then every rendered image (and
- * its metadata) under images/. Entries are added one at a time as the client reads, each from a lazy
- * stream, so neither the rows nor the images are ever all in memory.
+ * The party in one ZIP: prompts.csv and prompts.json with every prompt, audit.csv and audit.json with the
+ * audit log, every image the room may see (and its metadata) under images/ (never one hidden or still
+ * waiting for review), and every guest's picture (img2img) under pictures/. Entries are added one at a
+ * time as the client reads, each from a lazy stream, so neither the rows nor the files are ever all in
+ * memory.
  */
 @Injectable()
 export class ExportService {
@@ -60,6 +102,7 @@ export class ExportService {
   constructor(
     private readonly suggestions: SuggestionQueries,
     private readonly config: GatewayConfig,
+    private readonly audit: AuditLog,
   ) {}
 
   fileName(now = new Date()): string {
@@ -84,8 +127,22 @@ export class ExportService {
   private async fill(archive: Archiver, signal: AbortSignal): Promise<void> {
     await add(archive, Readable.from(this.csv(), { objectMode: false }), { name: 'prompts.csv' }, signal);
     await add(archive, Readable.from(this.json(), { objectMode: false }), { name: 'prompts.json' }, signal);
+    await add(archive, Readable.from(this.auditCsv(), { objectMode: false }), { name: 'audit.csv' }, signal);
+    await add(
+      archive,
+      Readable.from(this.auditJson(), { objectMode: false }),
+      { name: 'audit.json' },
+      signal,
+    );
     for await (const row of this.rows()) {
-      if (!hasServableImage(row)) continue;
+      if (row.pictureFile && isPictureFileName(row.pictureFile)) {
+        const picture = join(this.config.uploadDir, row.pictureFile);
+        if (await isFile(picture)) {
+          const entry = { name: `pictures/${row.id}.png`, store: true, date: row.submittedAt };
+          await add(archive, lazyFile(picture), entry, signal);
+        }
+      }
+      if (!isPublicRender(row)) continue;
       const path = resolveImagePath(this.config.outputDir, row.imageFile);
       if (!path || !(await isFile(path))) {
         this.logger.warn(`Prompt #${row.id} is rendered but ${row.imageFile} is missing; left out.`);
@@ -138,7 +195,14 @@ export class ExportService {
           p.renderedAt,
           p.failedAt,
           p.failureReason,
+          p.decisionReason,
+          p.decisionRule,
+          p.flaggedWords.join(', '),
+          p.edited ? 'yes' : 'no',
+          p.hasPicture ? 'yes' : 'no',
+          p.picture,
           p.seed,
+          p.renderReview,
           p.imageFile,
         ]),
       );
@@ -154,6 +218,72 @@ export class ExportService {
     }
     yield Buffer.from(first ? ']\n' : '\n]\n');
   }
+
+  private async *auditRows(): AsyncGenerator<AuditRow> {
+    let afterId = 0;
+    for (;;) {
+      const batch = await this.audit.listAfter(afterId, EXPORT_BATCH_SIZE);
+      yield* batch;
+      if (batch.length < EXPORT_BATCH_SIZE) return;
+      afterId = batch[batch.length - 1].id;
+    }
+  }
+
+  private async *auditCsv(): AsyncGenerator<Buffer> {
+    yield Buffer.from(`\uFEFF${csvRow(AUDIT_CSV_COLUMNS)}`);
+    for await (const row of this.auditRows()) {
+      const entry = toExportedAuditEntry(row);
+      yield Buffer.from(
+        csvRow([
+          entry.id,
+          entry.at,
+          entry.kind,
+          entry.action,
+          entry.who,
+          entry.actorId,
+          entry.rule,
+          entry.promptId,
+          entry.subjectUserId,
+          entry.subject,
+          entry.summary,
+          entry.details === null ? null : JSON.stringify(entry.details),
+        ]),
+      );
+    }
+  }
+
+  private async *auditJson(): AsyncGenerator<Buffer> {
+    yield Buffer.from('[');
+    let first = true;
+    for await (const row of this.auditRows()) {
+      yield Buffer.from(`${first ? '\n' : ',\n'}  ${JSON.stringify(toExportedAuditEntry(row))}`);
+      first = false;
+    }
+    yield Buffer.from(first ? ']\n' : '\n]\n');
+  }
+}
+
+export function toExportedAuditEntry(row: AuditRow) {
+  let details: unknown = null;
+  try {
+    details = row.details ? JSON.parse(row.details) : null;
+  } catch {
+    details = row.details;
+  }
+  return {
+    id: row.id,
+    at: row.at.toISOString(),
+    kind: row.kind,
+    action: row.action,
+    who: whoDid(row),
+    actorId: row.actorId,
+    rule: row.rule,
+    promptId: row.suggestionId,
+    subjectUserId: row.subjectUserId,
+    subject: row.subjectName,
+    summary: row.summary,
+    details,
+  };
 }
 
 export function toExportedPrompt(row: SuggestionEntity): ExportedPrompt {
@@ -170,8 +300,16 @@ export function toExportedPrompt(row: SuggestionEntity): ExportedPrompt {
     renderedAt: row.renderedAt?.toISOString() ?? null,
     failedAt: row.failedAt?.toISOString() ?? null,
     failureReason: row.failureReason,
+    decisionReason: row.decisionReason,
+    decisionRule: row.decisionRule,
+    flaggedWords: parseStoredWords(row.flaggedWords),
+    edited: row.originalPrompt !== null,
+    hasPicture: row.pictureFile !== null,
+    picture: row.pictureFile !== null ? `pictures/${row.id}.png` : null,
     seed: row.seed,
-    imageFile: row.imageFile,
+    renderReview: row.renderReview,
+    // The public part names only images the room may see.
+    imageFile: isPublicRender(row) ? row.imageFile : null,
   };
 }
 

@@ -4,17 +4,19 @@ import {
   Get,
   Header,
   HttpCode,
+  ParseDatePipe,
   ParseIntPipe,
   Post,
   Query,
   StreamableFile,
 } from '@nestjs/common';
-import { Roles } from '../auth/auth.decorators.js';
+import { CurrentUser, Roles } from '../auth/auth.decorators.js';
+import type { UserEntity } from '../users/user.entity.js';
 import { Answer } from '../common/answer/answer.decorator.js';
 import { RevealDto } from './dto/reveal.dto.js';
 import { ExportService } from './export.service.js';
 import { RevealService } from './reveal.service.js';
-import { SHOW_FIRST_SLIDES, ShowService, type SlidesPage } from './show.service.js';
+import { SHOW_FIRST_SLIDES, ShowService, type ReviewedSlides, type SlidesPage } from './show.service.js';
 
 @Controller('admin')
 export class GalleryAdminController {
@@ -28,25 +30,32 @@ export class GalleryAdminController {
   @Roles('admin')
   @Get('show')
   @Answer({ page: 'admin/show', title: 'Show' })
-  async showPage(): Promise<SlidesPage & { layout: false }> {
-    return { layout: false, ...(await this.show.slidesAfter(0, SHOW_FIRST_SLIDES)) };
+  async showPage(): Promise<SlidesPage & { layout: false; reviewedUntil: string }> {
+    // Read before the slides, so a render passed meanwhile is asked for again rather than missed.
+    const reviewedUntil = new Date().toISOString();
+    return { layout: false, reviewedUntil, ...(await this.show.slidesAfter(0, SHOW_FIRST_SLIDES)) };
   }
 
-  /** Polled by the show for new renders (live mode). */
+  /**
+   * Polled by the show for new renders (live mode); with `reviewedSince`, also the renders passed (to
+   * add where they belong) or hidden (to take off the screen) since then.
+   */
   @Roles('admin')
   @Get('show/slides')
-  slides(
+  async slides(
     @Query('after', new ParseIntPipe({ optional: true })) after: number | undefined,
-  ): Promise<SlidesPage> {
-    return this.show.slidesAfter(after ?? 0);
+    @Query('reviewedSince', new ParseDatePipe({ optional: true })) reviewedSince: Date | undefined,
+  ): Promise<SlidesPage & { reviewed?: ReviewedSlides }> {
+    const page = await this.show.slidesAfter(after ?? 0);
+    return reviewedSince ? { ...page, reviewed: await this.show.reviewedSince(reviewedSince) } : page;
   }
 
   @Roles('admin')
   @Post('reveal')
   @HttpCode(200)
   @Answer({ redirect: '/admin' })
-  setReveal(@Body() input: RevealDto): Promise<{ revealed: boolean }> {
-    return this.reveal.setRevealed(input.revealed);
+  setReveal(@Body() input: RevealDto, @CurrentUser() admin: UserEntity): Promise<{ revealed: boolean }> {
+    return this.reveal.setRevealed(input.revealed, admin);
   }
 
   @Roles('admin')

@@ -27,6 +27,23 @@ export function hasServableImage<T extends Pick<SuggestionEntity, 'status' | 'im
   );
 }
 
+/**
+ * What the room may see: a servable image that needed no review or was passed. One waiting for review,
+ * or hidden, stays out of the show, the reveal and the export's images (staff still see it, to decide).
+ */
+export function isPublicRender<T extends Pick<SuggestionEntity, 'status' | 'imageFile' | 'renderReview'>>(
+  suggestion: T,
+): suggestion is T & { imageFile: string } {
+  return (
+    hasServableImage(suggestion) && (suggestion.renderReview === null || suggestion.renderReview === 'passed')
+  );
+}
+
+/** A stored img2img picture's name as PictureService writes it (a UUID); anything else is refused. */
+export function isPictureFileName(fileName: string): boolean {
+  return /^[0-9a-f-]{36}\.png$/.test(fileName);
+}
+
 export function imageContentType(fileName: string): string {
   return CONTENT_TYPES[extname(fileName).toLowerCase()] ?? 'application/octet-stream';
 }

@@ -27,4 +27,17 @@ export class ImagesController {
       disposition: download === '1' ? `attachment; filename="${image.downloadName}"` : 'inline',
     });
   }
+
+  /** A prompt's picture (img2img), for staff only; everyone else gets the same 404 as for no picture. */
+  @Public()
+  @Get(':id/picture')
+  @Header('Cache-Control', 'private, no-store')
+  async picture(@Param('id', ParseIntPipe) id: number, @Req() req: AppRequest): Promise<StreamableFile> {
+    const picture = await this.images.openPicture(id, req);
+    return new StreamableFile(picture.stream, {
+      type: picture.contentType,
+      length: picture.size,
+      disposition: 'inline',
+    });
+  }
 }

@@ -1,14 +1,7 @@
-import {
-  Controller,
-  DefaultValuePipe,
-  Get,
-  ParseEnumPipe,
-  ParseIntPipe,
-  Query,
-  Render,
-} from '@nestjs/common';
+import { Controller, DefaultValuePipe, Get, ParseEnumPipe, Query, Render } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/auth.decorators.js';
+import { ParsePagePipe } from '../common/paging.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { HISTORY_TABS, HistoryService, type HistoryPage, type HistoryTab } from './history.service.js';
 
@@ -25,7 +18,7 @@ export class HistoryController {
   async index(
     @CurrentUser() user: UserEntity,
     @Query('tab', new DefaultValuePipe('pending'), new ParseEnumPipe(TAB_VALUES)) tab: HistoryTab,
-    @Query('page', new DefaultValuePipe(1), ParseIntPipe) page: number,
+    @Query('page', ParsePagePipe) page: number,
   ): Promise<HistoryPage & { title: string; me: { colourName: string; colourHex: string } }> {
     return {
       title: 'Your history',

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isPublicRender } from '../gallery/image-files.js';
 import { RevealService } from '../gallery/reveal.service.js';
 import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
@@ -37,6 +38,7 @@ export interface HistoryPage {
     height: number;
     status: SuggestionStatus;
     submittedAt: string;
+    edited: boolean;
     showImage: boolean;
   }[];
   revealed: boolean;
@@ -84,8 +86,9 @@ export class HistoryService {
         height: row.height,
         status: row.status,
         submittedAt: row.submittedAt.toISOString(),
-        // The same rule as /images/:id for the author: rendered, stored, and revealed by the host.
-        showImage: revealed && row.status === 'rendered' && row.imageFile !== null,
+        edited: row.originalPrompt !== null,
+        // The same rule as /images/:id for the author: rendered, stored, public, and revealed by the host.
+        showImage: revealed && isPublicRender(row),
       })),
       revealed,
       page,

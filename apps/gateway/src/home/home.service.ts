@@ -3,7 +3,7 @@ import { INVITE_ONLY_MESSAGE, maySubmit } from '../accounts/access-mode.js';
 import type { AppRequest } from '../common/app-request.js';
 import { Page } from '../common/answer/answer.decorator.js';
 import { PageRegistry, type Refusal } from '../common/answer/page-registry.service.js';
-import { hasServableImage } from '../gallery/image-files.js';
+import { isPublicRender } from '../gallery/image-files.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { aboutMinutes, WaitEstimates } from '../renderer/wait-estimates.service.js';
 import { SettingsService } from '../settings/settings.service.js';
@@ -48,7 +48,7 @@ export class HomeService implements OnModuleInit {
       return new Page('lost', { title: 'Are you lost?', candidates: visitor.candidates.map(toColourView) });
     }
     const { user } = visitor;
-    const [settings, own] = await Promise.all([this.settings.get(), this.suggestions.listOwn(user.id)]);
+    const [settings, prompts] = await Promise.all([this.settings.get(), this.ownPrompts(user)]);
     const welcome = req.session.welcome === true;
     if (welcome) delete req.session.welcome;
     const defaultSize = settings.allowedSizes.includes(DEFAULT_SIZE)
@@ -74,15 +74,7 @@ export class HomeService implements OnModuleInit {
         canSubmit: settings.submissionsOpen && !user.banned && maySubmit(settings.accessMode, user),
         widths: sizeOptions(draft.width),
         heights: sizeOptions(draft.height),
-        prompts: own.map((suggestion) => ({
-          ...toSuggestionView(suggestion),
-          // After the reveal a guest sees their own images; /images/:id checks the same rule again.
-          showImage: settings.revealed && hasServableImage(suggestion),
-          // "about N minutes" until it is rendered; public/app.js keeps it current.
-          wait: WAITING.includes(suggestion.status)
-            ? aboutMinutes(this.waits.minutesFor(suggestion.id))
-            : null,
-        })),
+        prompts,
         hasAccount: Boolean(user.username),
         revealed: settings.revealed,
       },
@@ -90,12 +82,39 @@ export class HomeService implements OnModuleInit {
     );
   }
 
+  /**
+   * The visitor's own prompts as the page lists them; the page fetches this list again after its live
+   * stream (re)connects, so a change made while the stream was down is shown too.
+   */
+  async ownPrompts(user: UserEntity) {
+    const [settings, own] = await Promise.all([this.settings.get(), this.suggestions.listOwn(user.id)]);
+    return own.map((suggestion) => ({
+      ...toSuggestionView(suggestion),
+      edited: suggestion.edited,
+      // After the reveal a guest sees their own images, once passed when the host reviews renders;
+      // /images/:id checks the same rule again.
+      showImage: settings.revealed && isPublicRender(suggestion),
+      // "about N minutes" until it is rendered; public/app.js keeps it current.
+      wait: WAITING.includes(suggestion.status) ? aboutMinutes(this.waits.minutesFor(suggestion.id)) : null,
+    }));
+  }
+
   /** "Start fresh" hands out a new guest colour, which invite-only mode gives to nobody. */
   async startFresh(req: AppRequest): Promise<UserEntity> {
+    await this.assertOpen();
+    return this.identity.startAs(req, 'guest');
+  }
+
+  /** "Continue as" hands a guest colour over to a visitor without a session: nobody gets one in invite-only mode. */
+  async continueAs(req: AppRequest, userId: number): Promise<UserEntity> {
+    await this.assertOpen();
+    return this.identity.continueAs(req, userId);
+  }
+
+  private async assertOpen(): Promise<void> {
     if ((await this.settings.get()).accessMode === 'invite-only') {
       throw new ForbiddenException(INVITE_ONLY_MESSAGE);
     }
-    return this.identity.startAs(req, 'guest');
   }
 }
 

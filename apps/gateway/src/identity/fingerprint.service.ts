@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayConfig } from '../config/gateway.config.js';
 import type { AppRequest } from '../common/app-request.js';
-import { fingerprintKey } from './fingerprint.js';
+import { createHmac } from 'node:crypto';
+import { clientAddress, fingerprintKey } from './fingerprint.js';
 
 @Injectable()
 export class FingerprintService {
@@ -18,5 +19,13 @@ export class FingerprintService {
       acceptLanguage: req.get('accept-language'),
     });
     return req.fingerprintKey;
+  }
+
+  /** The request's exact client address (IPv4 /32, IPv6 /64) as a keyed hash: what staff sessions are bound to. */
+  addressKeyFor(req: AppRequest): string {
+    const address = clientAddress(req.ip ?? req.socket.remoteAddress);
+    return createHmac('sha256', this.config.fingerprintSecret)
+      .update(`staff-address|${address}`)
+      .digest('hex');
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anonymiseIp, fingerprintKey } from './fingerprint.js';
+import { anonymiseIp, clientAddress, fingerprintKey } from './fingerprint.js';
 
 describe('anonymiseIp', () => {
   it.each([
@@ -26,6 +26,26 @@ describe('anonymiseIp', () => {
     expect(anonymiseIp(undefined)).toBe('unknown');
     expect(anonymiseIp('not-an-ip')).toBe('unknown');
     expect(anonymiseIp('999.1.1.1')).toBe('unknown');
+  });
+});
+
+describe('clientAddress (what a staff session is bound to)', () => {
+  it.each([
+    ['203.0.113.77', '203.0.113.77'],
+    ['::ffff:203.0.113.77', '203.0.113.77'],
+    ['2001:db8:abcd:12:34:56:78:9a', '2001:db8:abcd:12:0:0:0:0'],
+    ['2001:db8:abcd:12::1', '2001:db8:abcd:12:0:0:0:0'],
+    ['fe80::1%eth0', 'fe80:0:0:0:0:0:0:0'],
+    ['127.0.0.2', '127.0.0.2'],
+  ])('%s → %s', (input, expected) => {
+    expect(clientAddress(input)).toBe(expected);
+  });
+
+  it('tells apart two devices of one Wi-Fi (same /24) and two /64s of one /48', () => {
+    expect(clientAddress('192.168.1.20')).not.toBe(clientAddress('192.168.1.21'));
+    expect(clientAddress('2001:db8:1:1::1')).not.toBe(clientAddress('2001:db8:1:2::1'));
+    expect(clientAddress('2001:db8:1:1::1')).toBe(clientAddress('2001:db8:1:1:ffff::9'));
+    expect(clientAddress('not-an-ip')).toBe('unknown');
   });
 });
 

@@ -1,6 +1,6 @@
 import { ForbiddenException, Injectable } from '@nestjs/common';
 import type { AppRequest } from '../common/app-request.js';
-import { regenerateSession } from '../sessions/session-utils.js';
+import { startSession } from '../sessions/session-utils.js';
 import type { UserEntity, UserRole } from '../users/user.entity.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { FingerprintService } from './fingerprint.service.js';
@@ -24,14 +24,19 @@ export class IdentityService {
     private readonly fingerprints: FingerprintService,
   ) {}
 
-  /** The session's user, cached on the request; clears a session whose user was deleted. */
+  /**
+   * The session's user, cached on the request. A session whose user was deleted, or that belongs to an
+   * earlier session epoch (the password was reset or changed since), no longer signs anyone in.
+   */
   async currentUser(req: AppRequest): Promise<UserEntity | undefined> {
     if (req.user) return req.user;
     const userId = req.session?.userId;
     if (userId === undefined) return undefined;
     const user = await this.users.findById(userId);
-    if (!user) {
+    if (!user || (req.session.epoch ?? 0) !== user.sessionEpoch) {
       delete req.session.userId;
+      delete req.session.epoch;
+      delete req.session.staffAddress;
       return undefined;
     }
     req.user = user;
@@ -57,8 +62,7 @@ export class IdentityService {
     const candidates = await this.users.findGuestsByFingerprintKey(key);
     const user = candidates.find((candidate) => candidate.id === userId);
     if (!user) throw new ForbiddenException('That colour cannot be recovered from this device.');
-    await regenerateSession(req);
-    req.session.userId = user.id;
+    await startSession(req, user);
     req.user = user;
     await this.users.rememberFingerprint(user.id, key);
     return user;
@@ -70,8 +74,7 @@ export class IdentityService {
       role,
       role === 'guest' ? this.fingerprints.keyFor(req) : null,
     );
-    await regenerateSession(req);
-    req.session.userId = user.id;
+    await startSession(req, user);
     req.session.welcome = true;
     req.user = user;
     return user;

@@ -1,4 +1,4 @@
-import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
+import type { RenderReview, SuggestionStatus } from '../suggestions/suggestion.entity.js';
 
 /**
  * What changed, as hints: a type and ids (and, for a status change, the new status word). Pages fetch
@@ -7,8 +7,17 @@ import type { SuggestionStatus } from '../suggestions/suggestion.entity.js';
  */
 export type SuggestionEvent =
   | { type: 'suggestion.created'; suggestionId: number; userId: number }
-  | { type: 'suggestion.status'; suggestionId: number; userId: number; status: SuggestionStatus }
+  | {
+      type: 'suggestion.status';
+      suggestionId: number;
+      userId: number;
+      status: SuggestionStatus;
+      /** Set when a moderator changed the text on the way (edit and approve): pages show the new text. */
+      edited?: true;
+    }
   | { type: 'suggestion.removed'; suggestionId: number; userId: number }
+  /** A render was passed or hidden (Review renders): the show and its author's page follow. */
+  | { type: 'suggestion.review'; suggestionId: number; userId: number; review: RenderReview }
   /** Its place in the render order changed (Render next): the status is the same. */
   | { type: 'suggestion.reordered'; suggestionId: number; userId: number };
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -44,11 +44,29 @@ describe('PictureService', () => {
     expect(await service.readBase64(name)).toBeNull();
   });
 
-  it('takes a file or a URL, not both, and nothing means no picture', async () => {
+  it('takes a file or a URL, not both, and nothing (or an empty file part) means no picture', async () => {
     await expect(service.prepare({}, 256, 256)).resolves.toBeNull();
-    await expect(service.prepare({ upload: Buffer.alloc(0) }, 256, 256)).resolves.toBeNull();
+    const empty = join(dir, 'empty.part');
+    writeFileSync(empty, '');
+    await expect(service.prepare({ upload: { path: empty, size: 0 } }, 256, 256)).resolves.toBeNull();
     await expect(
-      service.prepare({ upload: Buffer.from('x'), url: 'https://example.org/a.png' }, 256, 256),
+      service.prepare({ upload: { path: empty, size: 1 }, url: 'https://example.org/a.png' }, 256, 256),
     ).rejects.toThrow('not both');
+  });
+
+  it('decodes an uploaded file from disk', async () => {
+    const file = join(dir, 'upload.part');
+    writeFileSync(
+      file,
+      await sharp({ create: { width: 30, height: 60, channels: 3, background: '#0ff' } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const png = await service.prepare({ upload: { path: file, size: 1 } }, 256, 512);
+    expect(await sharp(png!).metadata()).toMatchObject({ format: 'png', width: 256, height: 512 });
+    writeFileSync(file, 'not a picture at all');
+    await expect(service.prepare({ upload: { path: file, size: 20 } }, 256, 256)).rejects.toThrow(
+      NOT_AN_IMAGE,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { PICTURE_LIMITS } from '#contracts';
 import sharp from 'sharp';
 import { GatewayConfig } from '../config/gateway.config.js';
 import { SafeFetchService } from './safe-fetch.service.js';
+import type { UploadedPictureFile } from './uploaded-picture.decorator.js';
 
 // libvips' operation cache would keep decoded guest pictures in memory for no gain: each is used once.
 sharp.cache(false);
@@ -13,9 +14,9 @@ sharp.cache(false);
 export const NOT_AN_IMAGE = 'That file is not an image we can read';
 export const TOO_MANY_PIXELS = `That picture has too many pixels (at most ${PICTURE_LIMITS.maxPixels / 1_000_000} megapixels).`;
 
-/** What a guest attached to a prompt: an uploaded file's bytes, or a URL to fetch the picture from. */
+/** What a guest attached to a prompt: an uploaded file (on disk), or a URL to fetch the picture from. */
 export interface PictureSource {
-  upload?: Buffer;
+  upload?: UploadedPictureFile;
   url?: string;
 }
 
@@ -32,17 +33,21 @@ export class PictureService {
 
   /** The PNG to store for what the guest attached, or null for a prompt without a picture (txt2img). */
   async prepare(source: PictureSource, width: number, height: number): Promise<Buffer | null> {
-    const hasUpload = source.upload !== undefined && source.upload.length > 0;
+    // A form with no file chosen still sends an empty file part.
+    const hasUpload = source.upload !== undefined && source.upload.size > 0;
     if (hasUpload && source.url) {
       throw new BadRequestException('Attach a picture or give its URL, not both.');
     }
-    if (hasUpload) return this.decodeAndResize(source.upload!, width, height);
+    if (hasUpload) return this.decodeAndResize(source.upload!.path, width, height);
     if (source.url) return this.decodeAndResize(await this.fetcher.fetch(source.url), width, height);
     return null;
   }
 
-  /** Decodes, checks and resizes (cover) to width×height; the PNG bytes to store. Bad input → 400. */
-  async decodeAndResize(input: Buffer, width: number, height: number): Promise<Buffer> {
+  /**
+   * Decodes, checks and resizes (cover) to width×height; the PNG bytes to store. Bad input → 400. The
+   * input is the bytes, or the path of an uploaded file (sharp reads it from disk as it decodes).
+   */
+  async decodeAndResize(input: Buffer | string, width: number, height: number): Promise<Buffer> {
     let pixels: number;
     try {
       const metadata = await sharp(input, { limitInputPixels: false }).metadata();

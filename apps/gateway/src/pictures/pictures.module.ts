@@ -1,24 +1,17 @@
-import { Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { PictureUploadMiddleware } from './picture-upload.middleware.js';
+import { Module } from '@nestjs/common';
+import { PictureUploadInterceptor, UploadSlots } from './picture-upload.interceptor.js';
 import { PictureService } from './picture.service.js';
 import { SafeFetchService } from './safe-fetch.service.js';
 
+/** Guests' pictures for img2img: upload reading, safe fetching, checking, storing. */
 @Module({
   providers: [
     PictureService,
+    PictureUploadInterceptor,
+    UploadSlots,
     // Built by hand: its optional constructor argument is a test seam, not something to inject.
     { provide: SafeFetchService, useFactory: () => new SafeFetchService() },
   ],
-  exports: [PictureService],
+  exports: [PictureService, PictureUploadInterceptor, UploadSlots],
 })
-/** Guests' pictures for img2img: upload parsing, safe fetching, checking, storing. */
-export class PicturesModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(PictureUploadMiddleware)
-      .forRoutes(
-        { path: 'prompts', method: RequestMethod.POST },
-        { path: 'api/prompts', method: RequestMethod.POST },
-      );
-  }
-}
+export class PicturesModule {}

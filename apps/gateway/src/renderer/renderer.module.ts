@@ -4,6 +4,8 @@ import { PicturesModule } from '../pictures/pictures.module.js';
 import { SettingsModule } from '../settings/settings.module.js';
 import { SuggestionsModule } from '../suggestions/suggestions.module.js';
 import { Dispatcher } from './dispatcher.service.js';
+import { HandOver } from './hand-over.service.js';
+import { JobSender } from './job-sender.service.js';
 import { RenderOutputService } from './render-output.service.js';
 import { RenderTimes } from './render-times.service.js';
 import { RendererCatalog } from './renderer-catalog.service.js';
@@ -15,6 +17,7 @@ import {
 } from './renderer-pool.service.js';
 import { ResultIntake } from './result-intake.service.js';
 import { WaitEstimates } from './wait-estimates.service.js';
+import { WorkBoard } from './work-board.js';
 
 /**
  * The gateway's side of the renderers: one client and link monitor per renderer (the pool), the dispatcher,
@@ -32,13 +35,16 @@ import { WaitEstimates } from './wait-estimates.service.js';
       inject: [GatewayConfig],
     },
     RendererPool,
+    WorkBoard,
     Dispatcher,
+    HandOver,
+    JobSender,
     ResultIntake,
     RenderOutputService,
     RendererCatalog,
     RenderTimes,
     WaitEstimates,
   ],
-  exports: [RendererPool, RendererCatalog, Dispatcher, RenderTimes, WaitEstimates],
+  exports: [RendererPool, RendererCatalog, Dispatcher, WorkBoard, RenderTimes, WaitEstimates],
 })
 export class RendererModule {}

@@ -2,9 +2,10 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import type { Subscription } from 'rxjs';
 import { LiveEventsService } from '../live/live-events.service.js';
 import { RenderOrderRepository } from '../suggestions/render-order.repository.js';
-import { Dispatcher } from './dispatcher.service.js';
-import { remainingMs, RenderTimes } from './render-times.service.js';
+import { backlogMs, soonestWorker } from './placement.js';
+import { RenderTimes } from './render-times.service.js';
 import { RendererPool } from './renderer-pool.service.js';
+import { WorkBoard } from './work-board.js';
 
 /** Estimates are worked out again at most this often, however busy the party. */
 const MIN_INTERVAL_MS = 1_000;
@@ -56,7 +57,7 @@ export class WaitEstimates implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     private readonly pool: RendererPool,
-    private readonly dispatcher: Dispatcher,
+    private readonly board: WorkBoard,
     private readonly order: RenderOrderRepository,
     private readonly times: RenderTimes,
     private readonly live: LiveEventsService,
@@ -113,7 +114,7 @@ export class WaitEstimates implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async compute(): Promise<void> {
-    const board = this.dispatcher.board;
+    const board = this.board;
     const waitingRows = await this.order.fairOrder(-1);
     const now = Date.now();
     const workers = this.pool.workers().filter((worker) => worker.usable);
@@ -131,27 +132,15 @@ export class WaitEstimates implements OnApplicationBootstrap, OnApplicationShutd
     if (workers.length > 0 && this.times.measured) {
       const freeAt = new Map<string, number>();
       for (const worker of workers) {
-        const current = worker.status.current;
-        let at = 0;
-        for (const job of board.jobs(worker.key)) {
-          const estimate = this.times.estimateMs(worker.key, job.width, job.height);
-          at += current?.suggestionId === job.id ? remainingMs(current, estimate) : estimate;
-          estimates.set(job.id, { userId: job.userId, ms: at });
-        }
+        const at = backlogMs(worker, board, this.times, (job, doneInMs) =>
+          estimates.set(job.id, { userId: job.userId, ms: doneInMs }),
+        );
         freeAt.set(worker.key, at);
       }
       for (const row of [...stranded, ...waitingRows]) {
-        let bestKey = workers[0].key;
-        let bestAt = Infinity;
-        for (const worker of workers) {
-          const at = freeAt.get(worker.key)! + this.times.estimateMs(worker.key, row.width, row.height);
-          if (at < bestAt) {
-            bestAt = at;
-            bestKey = worker.key;
-          }
-        }
-        freeAt.set(bestKey, bestAt);
-        estimates.set(row.id, { userId: row.userId, ms: bestAt });
+        const best = soonestWorker(workers, freeAt, this.times, row)!;
+        freeAt.set(best.worker.key, best.finishMs);
+        estimates.set(row.id, { userId: row.userId, ms: best.finishMs });
       }
       totalMs = Math.max(0, ...freeAt.values());
     }

@@ -1,3 +1,5 @@
+import { Injectable } from '@nestjs/common';
+
 /** A suggestion a worker has been handed and has not finished. */
 export interface BoardJob {
   id: number;
@@ -10,7 +12,9 @@ export interface BoardJob {
  * What each worker has been handed and not finished, in the order it was sent: the dispatcher's memory of
  * the `worker` column of unfinished suggestions, so deciding where the next job goes reads no rows. Built
  * from the database at start; the dispatcher adds what it hands out and drops what finishes or comes back.
+ * One per gateway, shared with what reads it (the wait estimates, the renderer panel).
  */
+@Injectable()
 export class WorkBoard {
   private readonly byWorker = new Map<string, Map<number, BoardJob>>();
   private readonly workerOf = new Map<number, string>();

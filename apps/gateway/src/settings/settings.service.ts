@@ -3,9 +3,20 @@ import { DEFAULT_GENERATION_SETTINGS, GenerationSettingsSchema, type GenerationS
 import { z } from 'zod';
 import { ACCESS_MODES } from '../accounts/access-mode.js';
 import { GatewayConfig } from '../config/gateway.config.js';
+import { TERM_MAX_LENGTH, TERMS_MAX_COUNT } from '../screening/word-list.js';
 import { SettingsRepository } from './settings.repository.js';
 
 export const SizeSchema = z.number().int().min(256).max(2048).multipleOf(8);
+
+/**
+ * Auto-approve, each mode including the ones before it: members and staff; also trusted guests; also
+ * everyone else once their prompt waited the grace window without a moderator denying it.
+ */
+export const AUTO_APPROVE_MODES = ['off', 'members', 'trusted', 'grace'] as const;
+export type AutoApproveMode = (typeof AUTO_APPROVE_MODES)[number];
+export const GRACE_SECONDS_RANGE = { min: 1, max: 3600 } as const;
+
+const WordsSchema = z.array(z.string().min(1).max(TERM_MAX_LENGTH)).max(TERMS_MAX_COUNT);
 
 const SettingsSchema = z.object({
   submissionsOpen: z.boolean(),
@@ -15,6 +26,14 @@ const SettingsSchema = z.object({
   /** open: anyone gets a colour; invite-only: only accounts the host registered may send prompts. */
   accessMode: z.enum(ACCESS_MODES),
   generation: GenerationSettingsSchema,
+  /** A match marks the prompt Flagged: never approved automatically, its words highlighted. */
+  holdWords: WordsSchema,
+  /** A match denies the prompt at once, the words recorded as the reason. */
+  denyWords: WordsSchema,
+  autoApprove: z.enum(AUTO_APPROVE_MODES),
+  graceSeconds: z.number().int().min(GRACE_SECONDS_RANGE.min).max(GRACE_SECONDS_RANGE.max),
+  /** Each new render waits for a person's Pass before the show or its author sees it. */
+  reviewRenders: z.boolean(),
 });
 export type Settings = z.infer<typeof SettingsSchema>;
 
@@ -39,6 +58,11 @@ export class SettingsService {
       revealed: false,
       accessMode: 'open',
       generation: { ...DEFAULT_GENERATION_SETTINGS },
+      holdWords: [],
+      denyWords: [],
+      autoApprove: 'off',
+      graceSeconds: 60,
+      reviewRenders: false,
     };
   }
 

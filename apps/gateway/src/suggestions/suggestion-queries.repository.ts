@@ -2,15 +2,15 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import type { Subscription } from 'rxjs';
-import { Sql, fromSqliteDate } from '../database/sql.service.js';
+import { Sql, fromSqliteDate, toSqliteDate } from '../database/sql.service.js';
 import { LiveEventsService } from '../live/live-events.service.js';
 import { SUGGESTION_STATUSES, SuggestionEntity, type SuggestionStatus } from './suggestion.entity.js';
 
 /** What a guest's own list shows of each suggestion (the hot path: read without entity hydration). */
 export type OwnSuggestionRow = Pick<
   SuggestionEntity,
-  'id' | 'prompt' | 'width' | 'height' | 'status' | 'submittedAt' | 'imageFile'
->;
+  'id' | 'prompt' | 'width' | 'height' | 'status' | 'submittedAt' | 'imageFile' | 'renderReview'
+> & { edited: boolean };
 
 /** Guests whose own list is kept in memory (the most recent ones). */
 const OWN_LISTS_CACHED = 5_000;
@@ -63,12 +63,19 @@ export class SuggestionQueries implements OnModuleDestroy {
       return cached.rows;
     }
     const version = this.ownVersions.get(userId);
-    const rows = await this.sql.all<Omit<OwnSuggestionRow, 'submittedAt'> & { submittedAt: string }>(
-      `SELECT id, prompt, width, height, status, submitted_at AS submittedAt, image_file AS imageFile
+    const rows = await this.sql.all<
+      Omit<OwnSuggestionRow, 'submittedAt' | 'edited'> & { submittedAt: string; edited: number }
+    >(
+      `SELECT id, prompt, width, height, status, submitted_at AS submittedAt, image_file AS imageFile,
+         render_review AS renderReview, original_prompt IS NOT NULL AS edited
        FROM suggestions WHERE user_id = ? ORDER BY id DESC LIMIT ?`,
       [userId, limit],
     );
-    const list = rows.map((row) => ({ ...row, submittedAt: fromSqliteDate(row.submittedAt) }));
+    const list = rows.map((row) => ({
+      ...row,
+      submittedAt: fromSqliteDate(row.submittedAt),
+      edited: row.edited === 1,
+    }));
     if (this.ownVersions.get(userId) === version) {
       this.ownLists.set(userId, { limit, rows: list });
       if (this.ownLists.size > OWN_LISTS_CACHED) this.ownLists.delete(this.ownLists.keys().next().value!);
@@ -154,14 +161,113 @@ export class SuggestionQueries implements OnModuleDestroy {
     });
   }
 
-  /** The show: rendered suggestions with their authors, in submission order, after a given id. */
+  /**
+   * The show: rendered suggestions the room may see (no review needed, or passed), with their authors,
+   * in submission order, after a given id.
+   */
   listRenderedWithAuthors(afterId: number, limit: number): Promise<SuggestionEntity[]> {
+    const shown = { status: 'rendered' as const, id: MoreThan(afterId), imageFile: Not(IsNull()) };
     return this.suggestions.find({
-      where: { status: 'rendered', id: MoreThan(afterId), imageFile: Not(IsNull()) },
+      where: [
+        { ...shown, renderReview: IsNull() },
+        { ...shown, renderReview: 'passed' },
+      ],
       relations: { user: true },
       order: { id: 'ASC' },
       take: limit,
     });
+  }
+
+  /**
+   * Renders passed or hidden since a moment (the show's live mode): a passed one may be older than the
+   * last slide the show has, and a hidden one must leave the screen.
+   */
+  listReviewedSince(since: Date, limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      // On the review index: only passed or hidden renders have a review time.
+      where: { renderReview: In(['passed', 'hidden']), status: 'rendered', reviewedAt: MoreThan(since) },
+      relations: { user: true },
+      order: { reviewedAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /** Renders waiting for a person's Pass, oldest first (the renderer panel, the deck). */
+  listWaitingForReview(afterId: number, limit: number): Promise<SuggestionEntity[]> {
+    return this.suggestions.find({
+      where: { status: 'rendered', renderReview: 'waiting', id: MoreThan(afterId) },
+      relations: { user: true },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  countWaitingForReview(): Promise<number> {
+    return this.suggestions.countBy({ status: 'rendered', renderReview: 'waiting' });
+  }
+
+  /** What bulk actions need to know of each selected suggestion, in one query. */
+  statesOf(
+    ids: readonly number[],
+  ): Promise<{ id: number; status: SuggestionStatus; flagged: number; hasPicture: number }[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.sql.all(
+      `SELECT id, status, flagged_words IS NOT NULL AS flagged, picture_file IS NOT NULL AS hasPicture
+       FROM suggestions WHERE id IN (SELECT value FROM json_each(?))`,
+      [JSON.stringify(ids)],
+    );
+  }
+
+  /** When the oldest prompt still waiting for a decision was sent (ids follow submission order). */
+  async oldestPendingAt(): Promise<Date | null> {
+    const row = await this.sql.get<{ at: string }>(
+      `SELECT submitted_at AS at FROM suggestions WHERE status = 'pending' ORDER BY id LIMIT 1`,
+    );
+    return row ? fromSqliteDate(row.at) : null;
+  }
+
+  /** Decisions (by people or rules) since a moment, on the decided_at index. */
+  async countDecidedSince(since: Date): Promise<number> {
+    const row = await this.sql.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM suggestions WHERE decided_at >= ?`,
+      [toSqliteDate(since)],
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Seconds from start to image, on average over the latest renders (null before the first). */
+  async averageRenderSeconds(latest: number): Promise<number | null> {
+    const row = await this.sql.get<{ seconds: number | null }>(
+      `SELECT AVG((julianday(rendered_at) - julianday(rendering_at)) * 86400) AS seconds FROM (
+         SELECT rendered_at, rendering_at FROM suggestions
+         WHERE status = 'rendered' AND rendering_at IS NOT NULL ORDER BY id DESC LIMIT ?)`,
+      [latest],
+    );
+    return row?.seconds ?? null;
+  }
+
+  /**
+   * The oldest pending suggestion not among `excluded` (ids other decks hold, or this deck skipped), with
+   * its author: the deck's next card.
+   */
+  async nextPendingExcept(excluded: readonly number[]): Promise<SuggestionEntity | null> {
+    const row = await this.sql.get<{ id: number }>(
+      `SELECT id FROM suggestions WHERE status = 'pending' AND id NOT IN (SELECT value FROM json_each(?))
+       ORDER BY id LIMIT 1`,
+      [JSON.stringify(excluded)],
+    );
+    return row ? this.findWithAuthor(row.id) : null;
+  }
+
+  /** Likewise for renders waiting for review. */
+  async nextWaitingForReviewExcept(excluded: readonly number[]): Promise<SuggestionEntity | null> {
+    const row = await this.sql.get<{ id: number }>(
+      `SELECT id FROM suggestions WHERE render_review = 'waiting' AND status = 'rendered'
+         AND id NOT IN (SELECT value FROM json_each(?))
+       ORDER BY id LIMIT 1`,
+      [JSON.stringify(excluded)],
+    );
+    return row ? this.findWithAuthor(row.id) : null;
   }
 
   /** Every suggestion with its author, a page at a time in id order (the export). */

@@ -12,6 +12,13 @@ export const SUGGESTION_STATUSES = [
 ] as const;
 export type SuggestionStatus = (typeof SUGGESTION_STATUSES)[number];
 
+/** The rules that decide without a person: Auto-approve's three, and the Deny words list. */
+export const DECISION_RULES = ['members-and-staff', 'trusted-guest', 'grace-window', 'deny-words'] as const;
+export type DecisionRule = (typeof DECISION_RULES)[number];
+
+export const RENDER_REVIEWS = ['waiting', 'passed', 'hidden'] as const;
+export type RenderReview = (typeof RENDER_REVIEWS)[number];
+
 /**
  * What a guest sends (its text is the prompt) and its whole life; every transition keeps its own time.
  * Only SuggestionLifecycle changes `status`.
@@ -20,6 +27,8 @@ export type SuggestionStatus = (typeof SUGGESTION_STATUSES)[number];
 @Index('idx_suggestions_status_id', ['status', 'id'])
 @Index('idx_suggestions_user_id', ['userId', 'id'])
 @Index('idx_suggestions_user_sent', ['userId', 'sentAt'])
+@Index('idx_suggestions_decided_at', ['decidedAt'])
+@Index('idx_suggestions_render_review', ['renderReview', 'id'])
 export class SuggestionEntity {
   @PrimaryGeneratedColumn()
   id: number;
@@ -74,6 +83,30 @@ export class SuggestionEntity {
   /** Why a suggestion was denied when it was not a moderator's plain Deny (e.g. its author was banned). */
   @Column({ name: 'decision_reason', type: 'text', nullable: true })
   decisionReason: string | null;
+
+  /** How it was decided when no person decided it: an Auto-approve rule, or the deny list. */
+  @Column({ name: 'decision_rule', type: 'text', nullable: true })
+  decisionRule: DecisionRule | null;
+
+  /** The host's Hold words found in the text (JSON array): it is Flagged, and never approved automatically. */
+  @Column({ name: 'flagged_words', type: 'text', nullable: true })
+  flaggedWords: string | null;
+
+  /** The guest's own text when a moderator edited it before approving (`prompt` is then the edited one). */
+  @Column({ name: 'original_prompt', type: 'text', nullable: true })
+  originalPrompt: string | null;
+
+  /**
+   * Review renders: `waiting` until a person passes it (kept out of the show and the guest's page),
+   * `passed`, or `hidden` (out of the show, the reveal and the export's images for good). Null when the
+   * render needed no review (the setting was off).
+   */
+  @Column({ name: 'render_review', type: 'text', nullable: true })
+  renderReview: RenderReview | null;
+
+  /** When it was passed or hidden: the show's live mode asks for what changed since. */
+  @Column({ name: 'reviewed_at', type: 'datetime', nullable: true })
+  reviewedAt: Date | null;
 
   @Column({ type: 'integer', nullable: true })
   seed: number | null;

@@ -1,7 +1,8 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import { Answer } from '../common/answer/answer.decorator.js';
-import { UploadedPicture } from '../pictures/uploaded-picture.decorator.js';
+import { PictureUploadInterceptor } from '../pictures/picture-upload.interceptor.js';
+import { UploadedPicture, type UploadedPictureFile } from '../pictures/uploaded-picture.decorator.js';
 import type { UserEntity } from '../users/user.entity.js';
 import { CreateSuggestionDto } from './dto/create-suggestion.dto.js';
 import { SubmissionThrottleGuard } from './submission-throttle.guard.js';
@@ -16,6 +17,7 @@ export class SuggestionsController {
   @Post()
   @HttpCode(201)
   @UseGuards(SubmissionThrottleGuard)
+  @UseInterceptors(PictureUploadInterceptor)
   @Answer({
     redirect: '/#your-prompts',
     notice: 'Sent! Your prompt is waiting for the host.',
@@ -24,7 +26,7 @@ export class SuggestionsController {
   create(
     @CurrentUser() user: UserEntity,
     @Body() input: CreateSuggestionDto,
-    @UploadedPicture() picture: Buffer | undefined,
+    @UploadedPicture() picture: UploadedPictureFile | undefined,
   ): Promise<SuggestionView> {
     return this.suggestions.submit(user, input, picture);
   }

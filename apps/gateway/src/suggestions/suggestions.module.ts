@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module.js';
+import { Clock } from '../common/clock.js';
 import { PicturesModule } from '../pictures/pictures.module.js';
+import { ScreeningModule } from '../screening/screening.module.js';
+import { SettingsModule } from '../settings/settings.module.js';
+import { AutoApproval } from './auto-approval.service.js';
 import { RenderOrderRepository } from './render-order.repository.js';
 import { RenderOrder } from './render-order.service.js';
-import { SettingsModule } from '../settings/settings.module.js';
 import { SuggestionLifecycle } from './suggestion-lifecycle.service.js';
 import { SuggestionQueries } from './suggestion-queries.repository.js';
 import { SuggestionEntity } from './suggestion.entity.js';
@@ -18,16 +22,34 @@ import { SuggestionsService } from './suggestions.service.js';
  * status.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([SuggestionEntity]), SettingsModule, PicturesModule],
+  imports: [
+    TypeOrmModule.forFeature([SuggestionEntity]),
+    SettingsModule,
+    PicturesModule,
+    ScreeningModule,
+    AuditModule,
+  ],
   controllers: [SuggestionsController],
   providers: [
     SuggestionsRepository,
     SuggestionLifecycle,
     SuggestionQueries,
     SuggestionsService,
+    AutoApproval,
+    Clock,
     RenderOrderRepository,
     RenderOrder,
   ],
-  exports: [SuggestionLifecycle, SuggestionQueries, SuggestionsService, RenderOrderRepository, RenderOrder],
+  exports: [
+    Clock,
+    SuggestionLifecycle,
+    SuggestionQueries,
+    SuggestionsService,
+    AutoApproval,
+    ScreeningModule,
+    AuditModule,
+    RenderOrderRepository,
+    RenderOrder,
+  ],
 })
 export class SuggestionsModule {}

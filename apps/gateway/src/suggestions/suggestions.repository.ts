@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SerialWriter } from '../database/serial-writer.js';
 import { Sql, toSqliteDate } from '../database/sql.service.js';
-import type { SuggestionStatus } from './suggestion.entity.js';
+import type { DecisionRule, RenderReview, SuggestionStatus } from './suggestion.entity.js';
 
 export interface NewSuggestion {
   userId: number;
@@ -10,6 +10,8 @@ export interface NewSuggestion {
   height: number;
   /** The stored img2img picture (under UPLOAD_DIR), or null. */
   pictureFile: string | null;
+  /** Hold words found in the text: it is Flagged. */
+  flaggedWords?: readonly string[] | null;
 }
 
 /** The author of a suggestion a transition applied to. */
@@ -17,6 +19,26 @@ export interface Changed {
   id: number;
   userId: number;
 }
+
+/** A decision's row: also its text, for the audit log. */
+export interface Decided extends Changed {
+  prompt: string;
+}
+
+/** Runs inside the transition's own transaction, with its rows: the audit entries go in with it. */
+export type Alongside<T> = (rows: T[]) => Promise<void>;
+
+/** The Auto-approve rules that pick suggestions by their author or their age. */
+export type AutoRule = Exclude<DecisionRule, 'deny-words'>;
+
+/** Who each rule approves at once; the grace window approves whoever waited long enough. */
+const AUTHOR_OF_RULE: Record<Exclude<AutoRule, 'grace-window'>, string> = {
+  'members-and-staff': `role IN ('member', 'moderator', 'admin')`,
+  'trusted-guest': `trusted = 1`,
+};
+
+/** Never approved without a person: a picture (img2img) or a flagged text. */
+const SEEN_BY_NOBODY_YET = `status = 'pending' AND flagged_words IS NULL AND picture_file IS NULL`;
 
 /** Approved but not yet rendered or failed: what the renderer must have. */
 export const UNFINISHED_STATUSES = ['approved', 'queued', 'rendering'] as const satisfies SuggestionStatus[];
@@ -41,12 +63,60 @@ export class SuggestionsRepository {
     private readonly writer: SerialWriter,
     private readonly sql: Sql,
   ) {
-    this.insertGrouped = writer.groupCommit(async ({ suggestion, maxPending, at }) => {
-      // The count and the insert are one statement, so two quick submissions cannot both slip under the limit.
-      const row = await sql.get<{ id: number }>(
+    this.insertGrouped = writer.groupCommit(({ suggestion, maxPending, at }) =>
+      this.insertPendingHeld(suggestion, maxPending, at),
+    );
+  }
+
+  /** The count and the insert are one statement, so two quick submissions cannot both slip under the limit. */
+  private async insertPendingHeld(
+    suggestion: NewSuggestion,
+    maxPending: number,
+    at: Date,
+  ): Promise<number | null> {
+    const flagged = suggestion.flaggedWords?.length ? JSON.stringify(suggestion.flaggedWords) : null;
+    const row = await this.sql.get<{ id: number }>(
+      `WITH waiting AS (SELECT COUNT(*) AS n FROM suggestions WHERE user_id = ? AND status = 'pending')
+       INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at, picture_file, flagged_words)
+       SELECT ?, ?, ?, ?, 'pending', ?, ?, ? FROM waiting WHERE waiting.n < ?
+       RETURNING id`,
+      [
+        suggestion.userId,
+        suggestion.userId,
+        suggestion.prompt,
+        suggestion.width,
+        suggestion.height,
+        toSqliteDate(at),
+        suggestion.pictureFile,
+        flagged,
+        maxPending,
+      ],
+    );
+    return row?.id ?? null;
+  }
+
+  /** The new suggestion's id, or null when its author already has `maxPending` waiting. */
+  insertWithinPendingLimit(suggestion: NewSuggestion, maxPending: number, at: Date): Promise<number | null> {
+    return this.insertGrouped({ suggestion, maxPending, at });
+  }
+
+  /**
+   * A suggestion that arrives denied (its text has a Deny word): never pending, so no moderator's screen
+   * shows it; recorded with the rule and the reason, under the same pending limit as any other.
+   */
+  insertDenied(
+    suggestion: NewSuggestion,
+    reason: string,
+    maxPending: number,
+    at: Date,
+    alongside: Alongside<Decided>,
+  ): Promise<number | null> {
+    return this.writer.atomic(async () => {
+      const row = await this.sql.get<{ id: number }>(
         `WITH waiting AS (SELECT COUNT(*) AS n FROM suggestions WHERE user_id = ? AND status = 'pending')
-         INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at, picture_file)
-         SELECT ?, ?, ?, ?, 'pending', ?, ? FROM waiting WHERE waiting.n < ?
+         INSERT INTO suggestions (user_id, prompt, width, height, status, submitted_at, picture_file,
+           decided_at, decision_reason, decision_rule)
+         SELECT ?, ?, ?, ?, 'denied', ?, ?, ?, ?, 'deny-words' FROM waiting WHERE waiting.n < ?
          RETURNING id`,
         [
           suggestion.userId,
@@ -56,16 +126,15 @@ export class SuggestionsRepository {
           suggestion.height,
           toSqliteDate(at),
           suggestion.pictureFile,
+          toSqliteDate(at),
+          reason,
           maxPending,
         ],
       );
-      return row?.id ?? null;
+      if (!row) return null;
+      await alongside([{ id: row.id, userId: suggestion.userId, prompt: suggestion.prompt }]);
+      return row.id;
     });
-  }
-
-  /** The new suggestion's id, or null when its author already has `maxPending` waiting. */
-  insertWithinPendingLimit(suggestion: NewSuggestion, maxPending: number, at: Date): Promise<number | null> {
-    return this.insertGrouped({ suggestion, maxPending, at });
   }
 
   decide(
@@ -74,11 +143,125 @@ export class SuggestionsRepository {
     deciderId: number,
     reason: string | null,
     at: Date,
-  ): Promise<Changed | undefined> {
-    return this.one(
+    alongside: Alongside<Decided>,
+  ): Promise<Decided | undefined> {
+    return this.oneAlongside(
       `UPDATE suggestions SET status = ?, decided_at = ?, decided_by_id = ?, decision_reason = ?
-       WHERE id = ? AND status = 'pending' RETURNING id, user_id AS userId`,
+       WHERE id = ? AND status = 'pending' RETURNING id, user_id AS userId, prompt`,
       [status, toSqliteDate(at), deciderId, reason, id],
+      alongside,
+    );
+  }
+
+  /** Many at once (bulk): one statement, one transaction; those no longer pending are left out. */
+  decideMany(
+    ids: readonly number[],
+    status: 'approved' | 'denied',
+    deciderId: number,
+    at: Date,
+    alongside: Alongside<Decided>,
+  ): Promise<Decided[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.manyAlongside(
+      `UPDATE suggestions SET status = ?, decided_at = ?, decided_by_id = ?
+       WHERE status = 'pending' AND id IN (SELECT value FROM json_each(?)) RETURNING id, user_id AS userId, prompt`,
+      [status, toSqliteDate(at), deciderId, JSON.stringify(ids)],
+      alongside,
+    );
+  }
+
+  /**
+   * Edit and approve in one step. The guest's own text is kept (`original_prompt`, set once: a second
+   * edit keeps the first original) and returned as `prompt`, for the audit log.
+   */
+  editAndApprove(
+    id: number,
+    text: string,
+    deciderId: number,
+    at: Date,
+    alongside: Alongside<Decided>,
+  ): Promise<Decided | undefined> {
+    return this.oneAlongside(
+      `UPDATE suggestions SET original_prompt = COALESCE(original_prompt, prompt), prompt = ?, status = 'approved',
+         decided_at = ?, decided_by_id = ?
+       WHERE id = ? AND status = 'pending' RETURNING id, user_id AS userId, original_prompt AS prompt`,
+      [text, toSqliteDate(at), deciderId, id],
+      alongside,
+    );
+  }
+
+  /**
+   * Approves, by one Auto-approve rule, every pending suggestion it covers (optionally only one, or only
+   * one author's). Pictures and flagged texts are excluded by the statement itself, whatever the caller.
+   */
+  autoApprove(
+    rule: AutoRule,
+    scope: { id?: number; userId?: number; submittedBy?: Date },
+    at: Date,
+    alongside: Alongside<Decided>,
+  ): Promise<Decided[]> {
+    const where = [SEEN_BY_NOBODY_YET];
+    const params: (string | number | null)[] = [toSqliteDate(at), rule];
+    if (rule === 'grace-window') {
+      if (!scope.submittedBy) return Promise.resolve([]);
+      where.push('submitted_at <= ?');
+      params.push(toSqliteDate(scope.submittedBy));
+    } else {
+      where.push(
+        `EXISTS (SELECT 1 FROM users u WHERE u.id = suggestions.user_id AND u.banned = 0 AND u.${AUTHOR_OF_RULE[rule]})`,
+      );
+    }
+    if (scope.id !== undefined) {
+      where.push('id = ?');
+      params.push(scope.id);
+    }
+    if (scope.userId !== undefined) {
+      where.push('user_id = ?');
+      params.push(scope.userId);
+    }
+    return this.dueFirst(where, params.slice(2), () =>
+      this.manyAlongside(
+        `UPDATE suggestions SET status = 'approved', decided_at = ?, decided_by_id = NULL, decision_rule = ?
+         WHERE ${where.join(' AND ')} RETURNING id, user_id AS userId, prompt`,
+        params,
+        alongside,
+      ),
+    );
+  }
+
+  /**
+   * The sweep asks twice a second and usually finds nothing: a plain read (on the status index) says so
+   * without taking the writer from the guests' submissions.
+   */
+  private async dueFirst(
+    where: string[],
+    params: (string | number | null)[],
+    approve: () => Promise<Decided[]>,
+  ): Promise<Decided[]> {
+    const due = await this.sql.get(`SELECT 1 FROM suggestions WHERE ${where.join(' AND ')} LIMIT 1`, params);
+    return due ? approve() : [];
+  }
+
+  /**
+   * Review renders: a rendered image is passed (also one hidden before: the host changed their mind) or
+   * hidden (any rendered image, at any time). `from` lists the review states the change applies to.
+   */
+  review(
+    id: number,
+    review: Exclude<RenderReview, 'waiting'>,
+    from: readonly (RenderReview | null)[],
+    at: Date,
+    alongside: Alongside<Decided>,
+  ): Promise<Decided | undefined> {
+    const states = from.filter((state) => state !== null);
+    const acceptsNone = from.includes(null);
+    return this.oneAlongside(
+      `UPDATE suggestions SET render_review = ?, reviewed_at = ?
+       WHERE id = ? AND status = 'rendered'
+         AND (render_review IN (SELECT value FROM json_each(?))${acceptsNone ? ' OR render_review IS NULL' : ''})
+       RETURNING id, user_id AS userId, prompt`,
+      [review, toSqliteDate(at), id, JSON.stringify(states)],
+      alongside,
     );
   }
 
@@ -141,11 +324,19 @@ export class SuggestionsRepository {
     );
   }
 
-  render(id: number, seed: number | null, imageFile: string, at: Date): Promise<Changed | undefined> {
+  /** With `review`, the image waits for a person's Pass before the show or its author sees it. */
+  render(
+    id: number,
+    seed: number | null,
+    imageFile: string,
+    review: boolean,
+    at: Date,
+  ): Promise<Changed | undefined> {
     return this.one(
-      `UPDATE suggestions SET status = 'rendered', rendered_at = ?, seed = ?, image_file = ?, failure_reason = NULL
+      `UPDATE suggestions SET status = 'rendered', rendered_at = ?, seed = ?, image_file = ?, failure_reason = NULL,
+         render_review = ?
        WHERE id = ? AND status IN ${UNFINISHED} RETURNING id, user_id AS userId`,
-      [toSqliteDate(at), seed, imageFile, id],
+      [toSqliteDate(at), seed, imageFile, review ? 'waiting' : null, id],
     );
   }
 
@@ -168,12 +359,35 @@ export class SuggestionsRepository {
 
   /** Only asked when a transition did not apply, to say why. */
   async statusOf(id: number): Promise<SuggestionStatus | undefined> {
-    return (
-      await this.sql.get<{ status: SuggestionStatus }>(`SELECT status FROM suggestions WHERE id = ?`, [id])
-    )?.status;
+    return (await this.stateOf(id))?.status;
+  }
+
+  /** The status and the render review, to say why a review did not apply. */
+  stateOf(id: number): Promise<{ status: SuggestionStatus; review: RenderReview | null } | undefined> {
+    return this.sql.get(`SELECT status, render_review AS review FROM suggestions WHERE id = ?`, [id]);
   }
 
   private one(sql: string, params: (string | number | null)[]): Promise<Changed | undefined> {
     return this.writer.exclusive(() => this.sql.get<Changed>(sql, params));
+  }
+
+  private async oneAlongside(
+    sql: string,
+    params: (string | number | null)[],
+    alongside: Alongside<Decided>,
+  ): Promise<Decided | undefined> {
+    return (await this.manyAlongside(sql, params, alongside))[0];
+  }
+
+  private manyAlongside(
+    sql: string,
+    params: (string | number | null)[],
+    alongside: Alongside<Decided>,
+  ): Promise<Decided[]> {
+    return this.writer.atomic(async () => {
+      const rows = (await this.sql.all<Decided>(sql, params)).toSorted((a, b) => a.id - b.id);
+      if (rows.length > 0) await alongside(rows);
+      return rows;
+    });
   }
 }

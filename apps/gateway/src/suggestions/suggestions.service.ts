@@ -6,7 +6,10 @@ import {
   Injectable,
 } from '@nestjs/common';
 import { INVITE_ONLY_MESSAGE, maySubmit } from '../accounts/access-mode.js';
+import { Clock } from '../common/clock.js';
 import { PictureService } from '../pictures/picture.service.js';
+import { ScreeningService } from '../screening/screening.service.js';
+import type { UploadedPictureFile } from '../pictures/uploaded-picture.decorator.js';
 import { SettingsService } from '../settings/settings.service.js';
 import type { UserEntity } from '../users/user.entity.js';
 import type { CreateSuggestionDto } from './dto/create-suggestion.dto.js';
@@ -25,10 +28,16 @@ export class SuggestionsService {
     private readonly queries: SuggestionQueries,
     private readonly settings: SettingsService,
     private readonly pictures: PictureService,
+    private readonly screening: ScreeningService,
+    private readonly clock: Clock,
   ) {}
 
-  /** `picture` is an uploaded file's bytes; `input.imageUrl` is the other way to attach one. */
-  async submit(user: UserEntity, input: CreateSuggestionDto, picture?: Buffer): Promise<SuggestionView> {
+  /** `picture` is an uploaded file (a temporary file); `input.imageUrl` is the other way to attach one. */
+  async submit(
+    user: UserEntity,
+    input: CreateSuggestionDto,
+    picture?: UploadedPictureFile,
+  ): Promise<SuggestionView> {
     const settings = await this.settings.get();
     if (user.banned) throw new ForbiddenException('The host has stopped you from sending prompts.');
     if (!maySubmit(settings.accessMode, user)) throw new ForbiddenException(INVITE_ONLY_MESSAGE);
@@ -46,10 +55,20 @@ export class SuggestionsService {
       input.height,
     );
     const pictureFile = png ? await this.pictures.store(png) : null;
-    const submitted = await this.lifecycle.submit(
-      { userId: user.id, prompt: input.prompt, width: input.width, height: input.height, pictureFile },
-      settings.maxPendingPerGuest,
-    );
+    // The host's word lists and Auto-approve, read before anyone sees it.
+    const screening = await this.screening.screen(input.prompt, user, pictureFile !== null);
+    const suggestion = {
+      userId: user.id,
+      prompt: input.prompt,
+      width: input.width,
+      height: input.height,
+      pictureFile,
+      flaggedWords: screening.holdWords,
+    };
+    const at = this.clock.now();
+    const submitted = screening.denyWords.length
+      ? await this.lifecycle.submitDenied(suggestion, screening.denyWords, settings.maxPendingPerGuest, at)
+      : await this.lifecycle.submit(suggestion, settings.maxPendingPerGuest, at);
     if (!submitted.ok) {
       if (pictureFile) await this.pictures.remove(pictureFile);
       throw new HttpException(
@@ -57,12 +76,21 @@ export class SuggestionsService {
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
+    let status: SuggestionView['status'] = screening.denyWords.length ? 'denied' : 'pending';
+    if (status === 'pending' && screening.autoRule) {
+      const approved = await this.lifecycle.autoApprove(
+        screening.autoRule,
+        { id: submitted.suggestionId },
+        at,
+      );
+      if (approved.length > 0) status = 'approved';
+    }
     return {
       id: submitted.suggestionId,
       prompt: input.prompt,
       width: input.width,
       height: input.height,
-      status: 'pending',
+      status,
       submittedAt: submitted.submittedAt.toISOString(),
     };
   }

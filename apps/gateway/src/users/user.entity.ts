@@ -28,6 +28,10 @@ export class UserEntity {
   @Column({ type: 'boolean', default: false })
   banned: boolean;
 
+  /** Trusted by a moderator: Auto-approve's "Trusted guests" approves their prompts at once. */
+  @Column({ type: 'boolean', default: false })
+  trusted: boolean;
+
   @Column({ name: 'created_at', type: 'datetime' })
   createdAt: Date;
 
@@ -51,6 +55,13 @@ export class UserEntity {
   /** Links issued before this moment stop working (a reset link is invalid after a password change). */
   @Column({ name: 'password_changed_at', type: 'datetime', nullable: true })
   passwordChangedAt: Date | null;
+
+  /**
+   * Sessions carry the epoch they were started in and count only while it is current: a password reset
+   * or change moves it on, which ends every other session of this user.
+   */
+  @Column({ name: 'session_epoch', type: 'integer', default: 0 })
+  sessionEpoch: number;
 
   @OneToMany(() => UserFingerprintEntity, (fingerprint) => fingerprint.user)
   fingerprints?: Relation<UserFingerprintEntity>[];

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { SerialWriter } from '../database/serial-writer.js';
-import { toSqliteDate } from '../database/sql.service.js';
+import { Sql, toSqliteDate } from '../database/sql.service.js';
 import { colourForIndex, CSS_COLOUR_COUNT, pickColourIndex } from './colours.js';
 import { UserFingerprintEntity } from './user-fingerprint.entity.js';
 import { UserEntity, UserRole } from './user.entity.js';
@@ -17,6 +17,7 @@ export class UsersRepository {
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly writer: SerialWriter,
+    private readonly sql: Sql,
   ) {}
 
   /** The returned entity may be shared with other requests: treat it as read-only. */
@@ -135,6 +136,13 @@ export class UsersRepository {
     this.cache.delete(userId);
   }
 
+  async setTrusted(userId: number, trusted: boolean): Promise<void> {
+    await this.writer.write(async (manager) => {
+      await manager.update(UserEntity, { id: userId }, { trusted });
+    });
+    this.cache.delete(userId);
+  }
+
   /** The account a login names: its exact username, or its email (stored lower-cased). */
   findByUsernameOrEmail(identifier: string): Promise<UserEntity | null> {
     return this.users
@@ -144,12 +152,26 @@ export class UsersRepository {
       .getOne();
   }
 
-  /** Also records when, so emailed links issued before this moment stop working. */
-  async setPasswordHash(userId: number, passwordHash: string, now = new Date()): Promise<void> {
-    await this.writer.write(async (manager) => {
-      await manager.update(UserEntity, { id: userId }, { passwordHash, passwordChangedAt: now });
-    });
+  /**
+   * Also records when, so emailed links issued before this moment stop working. With `endSessions`, the
+   * same statement moves the session epoch on (every session started before it ends) and returns the
+   * new epoch, for the one session that is to stay.
+   */
+  async setPasswordHash(
+    userId: number,
+    passwordHash: string,
+    options: { endSessions?: boolean } = {},
+    now = new Date(),
+  ): Promise<number> {
+    const [row] = await this.writer.exclusive(() =>
+      this.sql.all<{ session_epoch: number }>(
+        `UPDATE users SET password_hash = ?, password_changed_at = ?, session_epoch = session_epoch + ?
+         WHERE id = ? RETURNING session_epoch`,
+        [passwordHash, toSqliteDate(now), options.endSessions ? 1 : 0, userId],
+      ),
+    );
     this.cache.delete(userId);
+    return row?.session_epoch ?? 0;
   }
 
   /** Turns an existing user (say, one made by createWithColour) into an account with a login name. */

@@ -27,6 +27,8 @@ describe('parseRendererConfig', () => {
       port: 4001,
       token,
       maxFrameBytes: RENDERER_MAX_FRAME_BYTES,
+      authTimeoutMs: 5000,
+      maxConnections: 64,
       sdUrl: null,
       sdBackend: 'preview',
       sdFlavour: 'auto',

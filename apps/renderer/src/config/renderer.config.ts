@@ -3,6 +3,9 @@ import { RENDERER_MAX_FRAME_BYTES, WORKER_LIMITS, readOrCreateSecretFile } from 
 import { z } from 'zod';
 import { parseWorkflowText, type Workflow, type WorkflowKind } from '../backends/comfyui/comfy-workflow.js';
 
+/** A few seconds to prove the token; a gateway needs one connection per renderer, tests a few more. */
+export const LINK_DEFAULTS = { authTimeoutMs: 5_000, maxConnections: 64 } as const;
+
 /** Injection token for the validated configuration object. */
 export const RENDERER_CONFIG = Symbol('RENDERER_CONFIG');
 
@@ -38,6 +41,13 @@ export interface RendererConfig {
   port: number;
   token: string;
   maxFrameBytes: number;
+  /**
+   * A connection that has not proved the token within this long is closed. (Always set by
+   * parseRendererConfig; optional only so configs built by hand in specs need not name it.)
+   */
+  authTimeoutMs?: number;
+  /** Open connections at most (authenticated or not); more are refused at once. Optional as above. */
+  maxConnections?: number;
   /** Null selects the preview backend. */
   sdUrl: string | null;
   sdBackend: SdBackendKind;
@@ -160,6 +170,8 @@ const EnvSchema = z.object({
   ),
   RENDERER_TOKEN_FILE: z.preprocess(blankToUndefined, z.string().default('database/renderer.token')),
   RENDERER_MAX_FRAME_BYTES: integer(1024, 1024 * 1024 * 1024, RENDERER_MAX_FRAME_BYTES),
+  RENDERER_AUTH_TIMEOUT_MS: integer(100, 60_000, LINK_DEFAULTS.authTimeoutMs),
+  RENDERER_MAX_CONNECTIONS: integer(1, 10_000, LINK_DEFAULTS.maxConnections),
   // Each a comma-separated list: one SD server per entry (one entry applies to every server).
   SD_URL: list(
     z.string().refine((value) => value === '' || isHttpUrl(value), {
@@ -287,6 +299,8 @@ export function parseRendererConfig(env: Env): RendererConfig {
     port: e.RENDERER_PORT,
     token,
     maxFrameBytes: e.RENDERER_MAX_FRAME_BYTES,
+    authTimeoutMs: e.RENDERER_AUTH_TIMEOUT_MS,
+    maxConnections: e.RENDERER_MAX_CONNECTIONS,
     sdUrl,
     sdBackend,
     sdFlavour: first?.flavour ?? 'auto',

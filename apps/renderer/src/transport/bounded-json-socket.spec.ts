@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { describe, expect, it } from 'vitest';
-import { boundedJsonSocket } from './bounded-json-socket.js';
+import { describe, expect, it, vi } from 'vitest';
+import { boundedJsonSocket, hasAuthDeadline, type AuthDeadline } from './bounded-json-socket.js';
 
 /** Enough of a net.Socket for JsonSocket: events plus end/destroy that we can observe. */
 class FakeSocket extends EventEmitter {
@@ -51,5 +51,26 @@ describe('boundedJsonSocket', () => {
     raw.emit('data', Buffer.from(`50#${'x'.repeat(200)}`));
     expect(messages).toEqual([]);
     expect(raw.ended || raw.destroyed).toBe(true);
+  });
+
+  it('closes a connection that has not proved the token by the deadline, and keeps one that has', () => {
+    vi.useFakeTimers();
+    try {
+      const Bounded = boundedJsonSocket(1000, 30_000, 500) as unknown as new (socket: Socket) => AuthDeadline;
+      const silent = new FakeSocket();
+      expect(hasAuthDeadline(new Bounded(silent as unknown as Socket))).toBe(true);
+      const proven = new FakeSocket();
+      const provenSocket = new Bounded(proven as unknown as Socket);
+      vi.advanceTimersByTime(100);
+      expect(hasAuthDeadline(provenSocket)).toBe(true);
+      provenSocket.authenticated();
+      vi.advanceTimersByTime(399);
+      expect(silent.destroyed).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(silent.destroyed).toBe(true);
+      expect(proven.destroyed).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -107,4 +107,45 @@ describe('parseSettingsUpdate', () => {
       { field: null, message: 'Send the settings as a form or a JSON object.' },
     ]);
   });
+
+  it('reads the moderation fields: word lists a line each, Auto-approve, the grace window, Review renders', () => {
+    expect(
+      updateOf({
+        holdWords: ' gore \r\nblood,  Blue   Waffle \n\nGORE',
+        denyWords: '',
+        autoApprove: 'grace',
+        graceSeconds: '45',
+        reviewRenders: ['off', 'on'],
+      }),
+    ).toEqual({
+      holdWords: ['gore', 'blood', 'Blue Waffle'],
+      denyWords: [],
+      autoApprove: 'grace',
+      graceSeconds: 45,
+      reviewRenders: true,
+    });
+    expect(updateOf({ denyWords: ['nazi', 'n4zi'], reviewRenders: false })).toEqual({
+      denyWords: ['nazi', 'n4zi'],
+      reviewRenders: false,
+    });
+  });
+
+  it('refuses bad moderation fields, each by its label', () => {
+    expect(errorsOf({ autoApprove: 'always' })).toEqual([
+      { field: 'autoApprove', message: 'Auto-approve must be one of off, members, trusted, grace.' },
+    ]);
+    expect(errorsOf({ graceSeconds: '0' })[0].message).toBe(
+      'Grace window (seconds) must be a whole number from 1 to 3600.',
+    );
+    expect(errorsOf({ holdWords: 'fine\n!!!' })[0]).toEqual({
+      field: 'holdWords',
+      message: 'Hold words: “!!!” has no letter or digit to match.',
+    });
+    expect(errorsOf({ denyWords: 'x'.repeat(61) })[0].message).toMatch(/^Deny words: .* longer than 60/);
+    expect(errorsOf({ denyWords: 42 })[0].message).toBe(
+      'Deny words must be text, one word or phrase a line.',
+    );
+    const many = Array.from({ length: 501 }, (_, i) => `word${i}`).join('\n');
+    expect(errorsOf({ holdWords: many })[0].message).toBe('Hold words: at most 500 words or phrases.');
+  });
 });

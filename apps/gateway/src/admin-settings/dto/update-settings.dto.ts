@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { ACCESS_MODES, type AccessMode } from '../../accounts/access-mode.js';
+import { TERM_MAX_LENGTH, TERMS_MAX_COUNT, cleanTerm, isMatchableTerm } from '../../screening/word-list.js';
+import {
+  AUTO_APPROVE_MODES,
+  GRACE_SECONDS_RANGE,
+  type AutoApproveMode,
+} from '../../settings/settings.service.js';
 
 export const SIZE_MIN = 256;
 export const SIZE_MAX = 2048;
@@ -26,6 +32,11 @@ export const SETTINGS_FIELD_LABELS = {
   scheduler: 'Scheduler',
   negativePrompt: 'Negative prompt',
   model: 'Model',
+  holdWords: 'Hold words',
+  denyWords: 'Deny words',
+  autoApprove: 'Auto-approve',
+  graceSeconds: 'Grace window',
+  reviewRenders: 'Review renders',
 } as const;
 export type SettingsField = keyof typeof SETTINGS_FIELD_LABELS;
 
@@ -99,6 +110,57 @@ function textField(label: string, options: { min: number; max: number; multiline
   });
 }
 
+function autoApproveMode(label: string) {
+  return z.unknown().transform((raw, ctx): AutoApproveMode => {
+    const value = lastOf(raw);
+    const mode = AUTO_APPROVE_MODES.find((candidate) => candidate === value);
+    if (mode) return mode;
+    ctx.addIssue({ code: 'custom', message: `${label} must be one of ${AUTO_APPROVE_MODES.join(', ')}.` });
+    return z.NEVER;
+  });
+}
+
+/**
+ * A word list: a textarea with one term a line (commas separate too), or a JSON array. Terms are tidied,
+ * kept once whatever their case, and each must have a letter or digit to match.
+ */
+export function parseTerms(label: string, value: unknown): { terms: string[] } | { error: string } {
+  // Not lastOf: a JSON array is the list itself (a form sends the textarea once).
+  let items: unknown[];
+  if (typeof value === 'string') items = value.split(/[\r\n,]+/);
+  else if (Array.isArray(value)) items = value;
+  else return { error: `${label} must be text, one word or phrase a line.` };
+  const terms: string[] = [];
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (typeof item !== 'string') return { error: `${label} must be text, one word or phrase a line.` };
+    const term = cleanTerm(item);
+    if (term === null) continue;
+    if (term.length > TERM_MAX_LENGTH) {
+      return { error: `${label}: “${term.slice(0, 20)}…” is longer than ${TERM_MAX_LENGTH} characters.` };
+    }
+    if (!isMatchableTerm(term)) return { error: `${label}: “${term}” has no letter or digit to match.` };
+    const key = term.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    terms.push(term);
+  }
+  if (terms.length > TERMS_MAX_COUNT)
+    return { error: `${label}: at most ${TERMS_MAX_COUNT} words or phrases.` };
+  return { terms };
+}
+
+function termList(label: string) {
+  return z.unknown().transform((raw, ctx) => {
+    const parsed = parseTerms(label, raw);
+    if ('error' in parsed) {
+      ctx.addIssue({ code: 'custom', message: parsed.error });
+      return z.NEVER;
+    }
+    return parsed.terms;
+  });
+}
+
 /**
  * Sizes as numbers (JSON), or strings from checkboxes and a comma-separated field (forms): each a multiple
  * of 8 between 256 and 2048, which is what Stable Diffusion accepts and what the guest form offers.
@@ -161,6 +223,15 @@ export const UpdateSettingsSchema = z.object({
     multiline: true,
   }).optional(),
   model: textField(SETTINGS_FIELD_LABELS.model, { min: 0, max: MODEL_MAX_LENGTH }).optional(),
+  holdWords: termList(SETTINGS_FIELD_LABELS.holdWords).optional(),
+  denyWords: termList(SETTINGS_FIELD_LABELS.denyWords).optional(),
+  autoApprove: autoApproveMode(SETTINGS_FIELD_LABELS.autoApprove).optional(),
+  graceSeconds: numberIn(
+    `${SETTINGS_FIELD_LABELS.graceSeconds} (seconds)`,
+    GRACE_SECONDS_RANGE,
+    true,
+  ).optional(),
+  reviewRenders: onOff(SETTINGS_FIELD_LABELS.reviewRenders).optional(),
 });
 
 /** A valid update: `otherSizes` is folded into `allowedSizes`. */

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { PAGING_LIMITS } from '#contracts';
 import { SUGGESTION_STATUSES, type SuggestionStatus } from '../../suggestions/suggestion.entity.js';
 
 /** Documentation of POST /api/prompts; validation is CreateSuggestionDto's, the same as the form's. */
@@ -52,9 +53,21 @@ export class ApiPromptDto {
     nullable: true,
     example: '/images/12',
     description:
-      'Path of the image (relative to the server), once it is rendered and the host has revealed it; null until then.',
+      'Path of the image (relative to the server), once it is rendered, passed (when the host reviews renders) and revealed; null until then.',
   })
   imageUrl: string | null;
+  @ApiProperty({ example: false, description: 'True when a moderator edited the text before approving it.' })
+  edited: boolean;
+  @ApiProperty({ example: true, description: 'True when the prompt starts from a picture (img2img).' })
+  hasPicture: boolean;
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    example: '/images/12/picture',
+    description:
+      'For moderators and the admin only: path of the picture the prompt starts from (staff on an enrolled device, or with a token); null for everyone else and for prompts without one.',
+  })
+  pictureUrl: string | null;
 }
 
 export class ApiCreatedPromptDto {
@@ -75,7 +88,8 @@ export class ListPromptsQueryDto {
   @IsOptional()
   status?: SuggestionStatus;
 
-  @ApiProperty({ required: false, type: 'integer', minimum: 1, default: 1 })
+  @ApiProperty({ required: false, type: 'integer', minimum: 1, maximum: PAGING_LIMITS.maxPage, default: 1 })
+  @Max(PAGING_LIMITS.maxPage, { message: `page can be at most ${PAGING_LIMITS.maxPage}.` })
   @Min(1, { message: 'page must be at least 1.' })
   @IsInt({ message: 'page must be a whole number.' })
   @Type(() => Number)

@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * author's latest is their last turn, found through the (user_id, sent_at) index), and whether it goes first
  * (`render_next_at`). ADD COLUMN and CREATE INDEX only: every row stays in place.
  */
-export class RenderOrder1764300000000 implements MigrationInterface {
-  name = 'RenderOrder1764300000000';
+export class RenderOrder1764320000000 implements MigrationInterface {
+  name = 'RenderOrder1764320000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE "suggestions" ADD COLUMN "worker" text`);
