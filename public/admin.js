@@ -99,13 +99,13 @@
       if (res.ok && form.dataset.bulk !== undefined) {
         for (const id of body.decided ?? [])
           queue?.querySelector(`.queue-item[data-prompt-id="${Number(id)}"]`)?.remove();
-        showMessage(body.message ?? '');
+        window.vernissageNotice(body.message ?? '');
       } else if (!res.ok) {
-        showMessage(body.message ?? `Something went wrong (${res.status}).`);
+        window.vernissageNotice(body.message ?? `Something went wrong (${res.status}).`);
       }
       if (button) button.disabled = false;
     } catch {
-      showMessage('The gateway did not answer. Check the connection and try again.');
+      window.vernissageNotice('The gateway did not answer. Check the connection and try again.');
     } finally {
       refreshModeration();
       refresh('renderer', renderer);
@@ -163,20 +163,5 @@
     if (!announcer || pending === undefined || pending === lastPending) return;
     lastPending = pending;
     announcer.textContent = pending === '1' ? '1 prompt waiting.' : `${pending} prompts waiting.`;
-  }
-
-  let messageTimer;
-  function showMessage(text) {
-    let box = document.querySelector('[data-admin-message]');
-    if (!box) {
-      box = document.createElement('p');
-      box.className = 'notice floating';
-      box.setAttribute('role', 'alert');
-      box.dataset.adminMessage = '';
-      document.body.append(box);
-    }
-    box.textContent = text;
-    clearTimeout(messageTimer);
-    messageTimer = setTimeout(() => box.remove(), 6000);
   }
 })();

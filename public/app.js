@@ -63,6 +63,24 @@
   }
 })();
 
+/** A message floating over the page for a few seconds (a refused action on the staff pages), read aloud. */
+(() => {
+  let timer;
+  window.vernissageNotice = (text) => {
+    let box = document.querySelector('[data-admin-message]');
+    if (!box) {
+      box = document.createElement('p');
+      box.className = 'notice floating';
+      box.setAttribute('role', 'alert');
+      box.dataset.adminMessage = '';
+      document.body.append(box);
+    }
+    box.textContent = text;
+    clearTimeout(timer);
+    timer = setTimeout(() => box.remove(), 6000);
+  };
+})();
+
 /**
  * Live updates for a page: an event stream whose events are hints, and `resync`, which re-reads what the
  * page shows. Resynced on every (re)connection, since events sent while the stream was down are lost

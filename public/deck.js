@@ -71,7 +71,7 @@
       holder.innerHTML = await res.text();
       if (currentId() !== before) announce();
     } catch {
-      showMessage('The gateway did not answer. Check the connection; the deck tries again by itself.');
+      window.vernissageNotice('The gateway did not answer. Check the connection; the deck tries again by itself.');
     }
   }
 
@@ -105,12 +105,12 @@
       // Decided elsewhere first (409) or gone (404): the next card is what matters now.
       if (!res.ok && res.status !== 409 && res.status !== 404) {
         const body = await res.json().catch(() => ({}));
-        showMessage(body.message ?? `Something went wrong (${res.status}).`);
+        window.vernissageNotice(body.message ?? `Something went wrong (${res.status}).`);
         if (res.status === 400) return;
       }
       await fetchCard();
     } catch {
-      showMessage('The gateway did not answer. Check the connection and try again.');
+      window.vernissageNotice('The gateway did not answer. Check the connection and try again.');
     } finally {
       busy = false;
       settle();
@@ -216,19 +216,4 @@
       })
       .catch(() => undefined);
   }, HEARTBEAT_MS);
-
-  let messageTimer;
-  function showMessage(text) {
-    let box = document.querySelector('[data-admin-message]');
-    if (!box) {
-      box = document.createElement('p');
-      box.className = 'notice floating';
-      box.setAttribute('role', 'alert');
-      box.dataset.adminMessage = '';
-      document.body.append(box);
-    }
-    box.textContent = text;
-    clearTimeout(messageTimer);
-    messageTimer = setTimeout(() => box.remove(), 6000);
-  }
 })();

@@ -1,8 +1,8 @@
 import { Transform, Type } from 'class-transformer';
-import { IsDefined, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PICTURE_LIMITS, PROMPT_LIMITS, SIZE_LIMITS } from '#contracts';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { PICTURE_LIMITS, SIZE_LIMITS } from '#contracts';
+import { IsPromptText } from './prompt-text.decorator.js';
 
-const PROMPT_MAX = PROMPT_LIMITS.maxLength;
 const SIZE_MIN = SIZE_LIMITS.min;
 const SIZE_MAX = SIZE_LIMITS.max;
 
@@ -12,11 +12,7 @@ const SIZE_MAX = SIZE_LIMITS.max;
  * (present, right type) sits lowest and gives the message.
  */
 export class CreateSuggestionDto {
-  @MaxLength(PROMPT_MAX, { message: `A prompt can be at most ${PROMPT_MAX} characters.` })
-  @MinLength(PROMPT_LIMITS.minLength, { message: 'Write a prompt first.' })
-  @IsString({ message: 'Prompt must be text.' })
-  @IsDefined({ message: 'Write a prompt first.' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @IsPromptText()
   prompt: string;
 
   @Max(SIZE_MAX, { message: `Width can be at most ${SIZE_MAX}.` })

@@ -1,4 +1,5 @@
 import { isAxiosError } from 'axios';
+import { isRecord, parseJsonBody } from '../json-values.js';
 import { SdFailure } from '../sd-failure.js';
 
 /** Set on the socket error by the connect-timeout agent, so a slow connect reads as "unreachable". */
@@ -76,7 +77,7 @@ export function toSdFailure(error: unknown, context: ErrorContext): SdFailure {
  */
 function classifyHttpStatus(status: number, rawBody: unknown): SdFailure['kind'] {
   if (status === 401 || status === 403) return 'setup';
-  const body = parseBody(rawBody);
+  const body = parseJsonBody(rawBody);
   const detail = isRecord(body) ? body['detail'] : undefined;
   if (status === 404 && detail === 'Not Found') return 'setup';
   if (detail === 'Invalid encoded image') return 'rejected';
@@ -101,7 +102,7 @@ export function isReusedSocketReset(error: unknown): boolean {
  * `{error, detail, body, errors}`; a proxy in front of SD may answer with HTML.
  */
 export function describeSdHttpError(status: number, rawBody: unknown): string {
-  const body = parseBody(rawBody);
+  const body = parseJsonBody(rawBody);
   if (isRecord(body)) {
     const detail = body['detail'];
     if (Array.isArray(detail)) {
@@ -137,26 +138,12 @@ function describeValidationItem(item: unknown): string {
   return loc ? `${loc}: ${msg}` : msg;
 }
 
-function parseBody(body: unknown): unknown {
-  if (Buffer.isBuffer(body)) body = body.toString('utf8');
-  if (typeof body !== 'string') return body;
-  try {
-    return JSON.parse(body);
-  } catch {
-    return body;
-  }
-}
-
 function textOfHtml(text: string): string {
   return text
     .replace(/<[^>]*>/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 200);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function truncate(text: string): string {

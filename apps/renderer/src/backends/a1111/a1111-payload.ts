@@ -3,6 +3,7 @@ import { sniffBase64ImageMime } from '../image-sniff.js';
 import type { RenderedImage } from '../render-backend.js';
 import type { A1111Choices } from './a1111-choices.js';
 import { SdFailure } from '../sd-failure.js';
+import { isRecord } from '../json-values.js';
 
 /** How far img2img may move away from the init image: enough to restyle it, not enough to lose it. */
 export const IMG2IMG_DENOISING_STRENGTH = 0.6;
@@ -153,8 +154,4 @@ export function parseServerProgress(data: unknown): ServerProgress {
 
 function clamp01(value: number): number {
   return Math.min(1, Math.max(0, value));
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -29,6 +29,7 @@ import {
   type TaskProgress,
 } from './a1111-payload.js';
 import { createConnectTimeoutAgent } from './connect-timeout-agent.js';
+import { isRecord } from '../json-values.js';
 
 /** The server's state (lock-free); without the task tracker, the only progress there is. */
 const PROGRESS_PATH = '/sdapi/v1/progress?skip_current_image=true';
@@ -498,10 +499,6 @@ export class A1111Backend implements RenderBackend {
 
 function seconds(ms: number): number {
   return Math.round(ms / 100) / 10;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** axios defaults for one A1111 server (per-request options add agents and timeouts). */

@@ -1,25 +1,12 @@
 import { isAxiosError } from 'axios';
 import { toSdFailure } from '../a1111/a1111-errors.js';
+import { isRecord, parseJsonBody } from '../json-values.js';
 import { SdFailure } from '../sd-failure.js';
 
 const MAX_REASON = 1000;
 
 function truncate(text: string): string {
   return text.length > MAX_REASON ? `${text.slice(0, MAX_REASON - 1)}…` : text;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parse(body: unknown): unknown {
-  if (Buffer.isBuffer(body)) body = body.toString('utf8');
-  if (typeof body !== 'string') return body;
-  try {
-    return JSON.parse(body);
-  } catch {
-    return body;
-  }
 }
 
 /** Turns what axios threw on a ComfyUI call into the queue's failure vocabulary. */
@@ -49,10 +36,10 @@ export function comfyFailure(error: unknown, context: { sdUrl: string; path: str
     );
   }
   if (status === 400 && context.path === '/prompt') {
-    return new SdFailure('rejected', describeValidationError(parse(data)), status);
+    return new SdFailure('rejected', describeValidationError(parseJsonBody(data)), status);
   }
   const text =
-    typeof parse(data) === 'string' ? String(parse(data)).replace(/\s+/g, ' ').trim().slice(0, 200) : '';
+    typeof parseJsonBody(data) === 'string' ? String(parseJsonBody(data)).replace(/\s+/g, ' ').trim().slice(0, 200) : '';
   return new SdFailure(
     status >= 500 || status === 429 ? 'server' : 'rejected',
     truncate(`ComfyUI answered HTTP ${status} on ${context.path}${text ? `: ${text}` : ''}`),

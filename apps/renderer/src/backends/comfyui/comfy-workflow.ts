@@ -4,6 +4,7 @@
  * numbers replace the whole value (ComfyUI would otherwise read a list of two as a link), the two texts may
  * also sit inside a longer string ("{{prompt}}, film grain").
  */
+import { isRecord } from '../json-values.js';
 
 export type WorkflowKind = 'txt2img' | 'img2img';
 
@@ -45,42 +46,28 @@ const ALL_PLACEHOLDERS: readonly Placeholder[] = [
 ];
 
 /** What a workflow must contain so that every setting the host chose reaches ComfyUI. */
+const TXT2IMG_PLACEHOLDERS: readonly Placeholder[] = [
+  'prompt',
+  'negative_prompt',
+  'seed',
+  'steps',
+  'cfg',
+  'sampler',
+  'scheduler',
+  'width',
+  'height',
+  'model',
+];
 export const REQUIRED_PLACEHOLDERS: Record<WorkflowKind, readonly Placeholder[]> = {
-  txt2img: [
-    'prompt',
-    'negative_prompt',
-    'seed',
-    'steps',
-    'cfg',
-    'sampler',
-    'scheduler',
-    'width',
-    'height',
-    'model',
-  ],
-  img2img: [
-    'prompt',
-    'negative_prompt',
-    'seed',
-    'steps',
-    'cfg',
-    'sampler',
-    'scheduler',
-    'width',
-    'height',
-    'model',
-    'init_image',
-  ],
+  txt2img: TXT2IMG_PLACEHOLDERS,
+  // img2img: everything txt2img needs, and the guest's picture.
+  img2img: [...TXT2IMG_PLACEHOLDERS, 'init_image'],
 };
 
 /** Output nodes whose images ComfyUI reports in `executed` and the history. */
 const OUTPUT_CLASSES = new Set(['SaveImage', 'PreviewImage']);
 
 const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Every string value of every node's inputs, with where it is. */
 function* stringInputs(workflow: Workflow): Generator<{ node: string; input: string; value: string }> {
