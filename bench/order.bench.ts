@@ -4,7 +4,7 @@ import { RenderOrderRepository } from '../apps/gateway/src/suggestions/render-or
 import { colourForIndex } from '../apps/gateway/src/users/colours.js';
 import type { Benchmark, QualityCheck } from './lib/benchmark.js';
 import { benchGatewayEnv, startGateway } from './lib/gateway.js';
-import { ms, seededRandom, summarise } from './lib/stats.js';
+import { ms, ratio, seededRandom, summarise } from './lib/stats.js';
 import { printTable } from './lib/table.js';
 import { withTempDir } from './lib/temp-dir.js';
 
@@ -76,27 +76,46 @@ async function runOrder(): Promise<QualityCheck[]> {
       };
       const all = await order.fairOrder(-1);
       if (all.length !== APPROVED) throw new Error(`fair order lists ${all.length} of ${APPROVED}`);
+      const sql = gateway.app.get(Sql);
+      // The baseline: first in, first out, the order before the fair one, through the same connection.
+      const fifo = (limit: number) =>
+        sql.all(
+          `SELECT id, user_id AS userId, width, height FROM suggestions WHERE status = 'approved' ORDER BY id LIMIT ?`,
+          [limit],
+        );
       const next = await time(() => order.fairOrder(32));
+      const nextFifo = await time(() => fifo(32));
       const whole = await time(() => order.fairOrder(-1));
-      const plan = await gateway.app
-        .get(Sql)
-        .all<{ detail: string }>(`EXPLAIN QUERY PLAN SELECT MAX(sent_at) FROM suggestions WHERE user_id = 1`);
+      const wholeFifo = await time(() => fifo(-1));
+      const plan = await sql.all<{ detail: string }>(
+        `EXPLAIN QUERY PLAN SELECT MAX(sent_at) FROM suggestions WHERE user_id = 1`,
+      );
       printTable(
         `Fair order at ${GUESTS} guests, ${APPROVED} approved prompts (${RENDERED} already drawn), ${SAMPLES} reads each`,
-        ['read', 'median ms', 'p95 ms', 'max ms'],
+        ['read', 'median ms', 'p95 ms', 'max ms', 'FIFO median ms', 'ratio to FIFO'],
         [
-          ['the next 32 (dispatcher)', ms(next.median), ms(next.p95), ms(next.max)],
+          [
+            'the next 32 (dispatcher)',
+            ms(next.median),
+            ms(next.p95),
+            ms(next.max),
+            ms(nextFifo.median),
+            ratio(next.median / nextFifo.median),
+          ],
           [
             `all ${APPROVED} (wait estimates, at most once a second)`,
             ms(whole.median),
             ms(whole.p95),
             ms(whole.max),
+            ms(wholeFifo.median),
+            ratio(whole.median / wholeFifo.median),
           ],
         ],
         [
           'One statement each (RenderOrderRepository.fairOrder): a window over the approved prompts on the',
           "(status, id) index, and each author's last turn from the (user_id, sent_at) index",
           `(${plan.map((row) => row.detail).join('; ')}).`,
+          'FIFO: the same rows by id alone (the order before the fair one), same connection, same run.',
         ],
       );
       return [];

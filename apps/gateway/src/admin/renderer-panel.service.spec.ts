@@ -37,7 +37,7 @@ function setUp() {
   } as unknown as RendererPool;
   const order = {
     fairOrder: async () => [],
-    findWithAuthors: async () => [],
+    findForRender: async () => [],
   } as unknown as RenderOrderRepository;
   const live = new LiveEventsService();
   const hints: LiveEvent[] = [];

@@ -307,7 +307,7 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
         .map(({ id, key }) => ({ id, where: key, first: false })),
       ...fair.map((row) => ({ id: row.id, where: null, first: row.first })),
     ].slice(0, NEXT_UP);
-    const rows = await this.order.findWithAuthors([...new Set([...nextUp.map((n) => n.id), ...currentIds])]);
+    const rows = await this.order.findForRender([...new Set([...nextUp.map((n) => n.id), ...currentIds])]);
     const prompts = new Map(rows.map((row) => [row.id, row.prompt]));
     for (const worker of workers) {
       if (worker.current) worker.current.prompt = prompts.get(worker.current.suggestionId) ?? null;

@@ -1,19 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { SerialWriter } from '../database/serial-writer.js';
-import { toSqliteDate } from '../database/sql.service.js';
-import { AdminDeviceEntity } from './admin-device.entity.js';
+import { Sql, toSqliteDate } from '../database/sql.service.js';
 
 @Injectable()
 export class AdminDevicesRepository {
   constructor(
-    @InjectRepository(AdminDeviceEntity) private readonly devices: Repository<AdminDeviceEntity>,
     private readonly writer: SerialWriter,
+    private readonly sql: Sql,
   ) {}
 
+  /** Asked on every staff request: one prepared statement on the (user_id, fingerprint_key) key. */
   async isEnrolled(userId: number, fingerprintKey: string): Promise<boolean> {
-    return (await this.devices.countBy({ userId, fingerprintKey })) > 0;
+    const row = await this.sql.get<{ enrolled: number }>(
+      `SELECT 1 AS enrolled FROM admin_devices WHERE user_id = ? AND fingerprint_key = ? LIMIT 1`,
+      [userId, fingerprintKey],
+    );
+    return row !== undefined;
   }
 
   enrol(userId: number, fingerprintKey: string, now = new Date()): Promise<void> {

@@ -8,6 +8,7 @@ import { JobSender } from './job-sender.service.js';
 import { backlogMs, soonestWorker } from './placement.js';
 import { RenderTimes } from './render-times.service.js';
 import { RendererPool, type RendererConnection, type WorkerView } from './renderer-pool.service.js';
+import { Upcoming } from './upcoming.service.js';
 import { WorkBoard, type BoardJob } from './work-board.js';
 
 /** Work kept queued on each worker behind the job it renders: enough that it never idles between jobs. */
@@ -22,9 +23,9 @@ const CHECK_INTERVAL_MS = 250;
  * of truth; each suggestion records the worker it went to, and the WorkBoard remembers it.
  * - Each worker keeps only a short queue: the job it renders and about a second of work behind it (at
  *   least one job), so a faster GPU, a Render next or the fair order takes effect within a job or two.
- * - The next job is the first of the fair order (RenderOrderRepository); it goes to the worker where it is
- *   expected to finish soonest: the measured time of the work ahead there plus its own time there, per
- *   worker and image size (RenderTimes).
+ * - The next job is the first of the fair order (Upcoming, read ahead from RenderOrderRepository); it goes
+ *   to the worker where it is expected to finish soonest: the measured time of the work ahead there plus its
+ *   own time there, per worker and image size (RenderTimes).
  * - Workers that cannot work hand their jobs back after the grace period (HandOver).
  * - When a renderer's link comes (back) up it is resynced (JobSender).
  * Overlapping calls are coalesced: a dispatch asked for while one runs runs once more after it.
@@ -49,6 +50,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly times: RenderTimes,
     private readonly handOver: HandOver,
     private readonly sender: JobSender,
+    private readonly upcoming: Upcoming,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -140,6 +142,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
     for (const row of await this.order.listAssigned()) this.board.add(row.worker, row);
     const unrecorded = await this.order.listUnfinishedWithoutWorker();
     if (unrecorded.length > 0) await this.lifecycle.handOver(unrecorded, null);
+    this.upcoming.forget();
     this.loaded = true;
   }
 
@@ -155,7 +158,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       total += slots;
     }
     if (total === 0) return;
-    const waiting = await this.order.fairOrder(total);
+    const waiting = await this.upcoming.next(total);
     if (waiting.length === 0) return;
     const busyUntil = new Map(
       usable.map((worker) => [worker.key, backlogMs(worker, this.board, this.times)]),
@@ -170,6 +173,7 @@ export class Dispatcher implements OnApplicationBootstrap, OnApplicationShutdown
       rows.push(row);
       plan.set(best.worker, rows);
     }
+    this.upcoming.taken([...plan.values()].flat().map((row) => row.id));
     const at = new Date();
     for (const [worker, rows] of plan) {
       const assigned = new Set(

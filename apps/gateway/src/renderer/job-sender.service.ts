@@ -2,9 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { RendererPattern, type RenderJob } from '#contracts';
 import { PictureService } from '../pictures/picture.service.js';
 import { SettingsService } from '../settings/settings.service.js';
-import { RenderOrderRepository } from '../suggestions/render-order.repository.js';
+import { RenderOrderRepository, type RenderSubject } from '../suggestions/render-order.repository.js';
 import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
-import type { SuggestionEntity } from '../suggestions/suggestion.entity.js';
 import { parseWorkerKey, type RendererConnection, type WorkerView } from './renderer-pool.service.js';
 import { WorkBoard } from './work-board.js';
 
@@ -36,15 +35,15 @@ export class JobSender {
   async send(connection: RendererConnection, index: number, key: string, ids: number[]): Promise<void> {
     if (ids.length === 0) return;
     const generation = await this.settings.generation();
-    const toJob = (suggestion: SuggestionEntity): RenderJob => ({
+    const toJob = (suggestion: RenderSubject): RenderJob => ({
       suggestionId: suggestion.id,
       prompt: suggestion.prompt,
       width: suggestion.width,
       height: suggestion.height,
       settings: generation,
-      colourHex: suggestion.user?.colourHex ?? '#808080',
+      colourHex: suggestion.colourHex,
     });
-    const rows = await this.order.findWithAuthors(ids);
+    const rows = await this.order.findForRender(ids);
     const accepted: number[] = [];
     const plain = rows.filter((suggestion) => !suggestion.pictureFile).map(toJob);
     for (let i = 0; i < plain.length; i += ENQUEUE_BATCH) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { RenderResult } from '#contracts';
 import { GatewayConfig } from '../config/gateway.config.js';
-import type { SuggestionEntity } from '../suggestions/suggestion.entity.js';
+import type { RenderSubject } from '../suggestions/render-order.repository.js';
 
 type Rendered = Extract<RenderResult, { status: 'rendered' }>;
 
@@ -18,14 +18,14 @@ const EXTENSIONS: Record<Rendered['mime'], string> = {
 export class RenderOutputService {
   constructor(private readonly config: GatewayConfig) {}
 
-  async store(suggestion: SuggestionEntity, result: Rendered, renderedAt: Date): Promise<string> {
+  async store(suggestion: RenderSubject, result: Rendered, renderedAt: Date): Promise<string> {
     await mkdir(this.config.outputDir, { recursive: true });
     const imageFile = `${suggestion.id}.${EXTENSIONS[result.mime]}`;
     await this.writeAtomically(imageFile, Buffer.from(result.image, 'base64'));
     const metadata = {
       id: suggestion.id,
       prompt: suggestion.prompt,
-      colour: { name: suggestion.user?.colourName ?? null, hex: suggestion.user?.colourHex ?? null },
+      colour: { name: suggestion.colourName, hex: suggestion.colourHex },
       width: suggestion.width,
       height: suggestion.height,
       seed: result.seed,

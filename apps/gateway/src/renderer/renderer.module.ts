@@ -16,6 +16,7 @@ import {
   type RendererClientFactory,
 } from './renderer-pool.service.js';
 import { ResultIntake } from './result-intake.service.js';
+import { Upcoming } from './upcoming.service.js';
 import { WaitEstimates } from './wait-estimates.service.js';
 import { WorkBoard } from './work-board.js';
 
@@ -39,6 +40,7 @@ import { WorkBoard } from './work-board.js';
     Dispatcher,
     HandOver,
     JobSender,
+    Upcoming,
     ResultIntake,
     RenderOutputService,
     RendererCatalog,

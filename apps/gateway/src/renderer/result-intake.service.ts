@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { RendererPattern, type RenderResult, type RenderStarted } from '#contracts';
+import { RenderOrderRepository } from '../suggestions/render-order.repository.js';
 import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
-import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import { UNFINISHED_STATUSES } from '../suggestions/suggestions.repository.js';
 import { RenderOutputService } from './render-output.service.js';
 import { RenderTimes } from './render-times.service.js';
@@ -32,7 +32,7 @@ export class ResultIntake implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     private readonly pool: RendererPool,
-    private readonly queries: SuggestionQueries,
+    private readonly order: RenderOrderRepository,
     private readonly lifecycle: SuggestionLifecycle,
     private readonly output: RenderOutputService,
     private readonly times: RenderTimes,
@@ -101,7 +101,7 @@ export class ResultIntake implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async recordAlone(result: RenderResult, from: RendererConnection | undefined): Promise<void> {
-    const suggestion = await this.queries.findWithAuthor(result.suggestionId);
+    const [suggestion] = await this.order.findForRender([result.suggestionId]);
     if (!suggestion || !(UNFINISHED_STATUSES as readonly string[]).includes(suggestion.status)) return;
     const worker = from ? workerKey(from.key, result.worker ?? 0) : null;
     if (result.status === 'failed') {

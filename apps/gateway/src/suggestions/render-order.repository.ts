@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
 import { SerialWriter } from '../database/serial-writer.js';
 import { Sql, fromSqliteDate, toSqliteDate } from '../database/sql.service.js';
-import { SuggestionEntity, type SuggestionStatus } from './suggestion.entity.js';
+import type { SuggestionStatus } from './suggestion.entity.js';
 
 /** An approved suggestion waiting for a worker, as the fair order lists it. */
 export interface WaitingRow {
@@ -23,6 +21,22 @@ export interface AssignedRow {
   height: number;
   worker: string;
   status: SuggestionStatus;
+}
+
+/** What rendering a suggestion needs of it and its author: the job, then the PNG's metadata. */
+export interface RenderSubject {
+  id: number;
+  userId: number;
+  prompt: string;
+  width: number;
+  height: number;
+  status: SuggestionStatus;
+  worker: string | null;
+  pictureFile: string | null;
+  submittedAt: Date;
+  decidedAt: Date | null;
+  colourName: string;
+  colourHex: string;
 }
 
 /** A finished render, for the measured time per worker and size. */
@@ -47,7 +61,6 @@ export interface RenderTimeRow {
 @Injectable()
 export class RenderOrderRepository {
   constructor(
-    @InjectRepository(SuggestionEntity) private readonly suggestions: Repository<SuggestionEntity>,
     private readonly sql: Sql,
     private readonly writer: SerialWriter,
   ) {}
@@ -113,12 +126,33 @@ export class RenderOrderRepository {
     }));
   }
 
-  /** The suggestions with their authors (for the job: prompt, size, colour, picture), in the order given. */
-  async findWithAuthors(ids: readonly number[]): Promise<SuggestionEntity[]> {
+  /**
+   * The suggestions with what rendering needs of their authors, in the order given (missing ones left out).
+   * One prepared statement: it runs for every job sent and every result stored.
+   */
+  async findForRender(ids: readonly number[]): Promise<RenderSubject[]> {
     if (ids.length === 0) return [];
-    const rows = await this.suggestions.find({ where: { id: In([...ids]) }, relations: { user: true } });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id)).filter((row): row is SuggestionEntity => row !== undefined);
+    const rows = await this.sql.all<
+      Omit<RenderSubject, 'submittedAt' | 'decidedAt'> & { submittedAt: string; decidedAt: string | null }
+    >(
+      `SELECT s.id, s.user_id AS userId, s.prompt, s.width, s.height, s.status, s.worker,
+         s.picture_file AS pictureFile, s.submitted_at AS submittedAt, s.decided_at AS decidedAt,
+         u.colour_name AS colourName, u.colour_hex AS colourHex
+       FROM suggestions s JOIN users u ON u.id = s.user_id
+       WHERE s.id IN (SELECT value FROM json_each(?))`,
+      [JSON.stringify(ids)],
+    );
+    const byId = new Map(
+      rows.map((row) => [
+        row.id,
+        {
+          ...row,
+          submittedAt: fromSqliteDate(row.submittedAt),
+          decidedAt: row.decidedAt === null ? null : fromSqliteDate(row.decidedAt),
+        },
+      ]),
+    );
+    return ids.map((id) => byId.get(id)).filter((row): row is RenderSubject => row !== undefined);
   }
 
   /** Hands waiting suggestions to a worker: their author's turn. Returns the ids that were still waiting. */
