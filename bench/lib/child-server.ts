@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export type ServerKind = 'gateway' | 'express-hello';
+export type ServerKind = 'gateway' | 'express-hello' | 'stack-floor';
 
 export interface ChildServer {
   kind: ServerKind;

@@ -1,16 +1,84 @@
 import 'reflect-metadata';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Controller, Get, Module, Render, Req } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type Request } from 'express';
+import session from 'express-session';
 import { loadGatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
+import { SESSION_COOKIE } from '../../apps/gateway/src/sessions/session-utils.js';
 import { createGatewayApp } from '../../apps/gateway/src/setup.js';
 
 /**
- * A server under test, started by bench/lib/child-server.ts: `gateway` (the real app, production set-up)
- * or `express-hello` (a bare Express 5 app answering "hello", and a JSON POST). It reports its port over IPC and stops
- * when told to, or when the parent goes away.
+ * A server under test, started by bench/lib/child-server.ts: `gateway` (the real app, production set-up),
+ * `express-hello` (a bare Express 5 app answering "hello", and a JSON POST) or `stack-floor` (the owner's
+ * stack with no app logic: see below). It reports its port over IPC and stops when told to, or when the
+ * parent goes away.
  */
 const [kind, envJson] = process.argv.slice(2);
+
+@Controller()
+class FloorController {
+  /** A page of the guest page's size, for a visitor with a session, and nothing else. */
+  static text = '';
+
+  @Get()
+  @Render('floor')
+  page(@Req() req: Request & { session: { seen?: boolean } }): { text: string } {
+    // The first visit starts a session (as the guest's first page does); later ones only read it.
+    if (!req.session.seen) req.session.seen = true;
+    return { text: FloorController.text };
+  }
+}
+
+@Module({ controllers: [FloorController] })
+class FloorModule {}
+
+/**
+ * The floor of the stack DESIGN.md fixes, for the guest page: Nest on Express, express-session (cookie
+ * signature, session lookup, in memory here), a Handlebars view in a layout, answering a page of `pageBytes`
+ * with no application work at all (no database, identity, CSRF, CSP or settings).
+ */
+async function stackFloor(pageBytes: number) {
+  const views = mkdtempSync(join(tmpdir(), 'vernissage-bench-floor-'));
+  writeFileSync(
+    join(views, 'layout.hbs'),
+    '<!doctype html><html lang="en"><head><title>Floor</title></head><body>{{{body}}}</body></html>',
+  );
+  writeFileSync(join(views, 'floor.hbs'), '<main><p>{{text}}</p></main>');
+  FloorController.text = 'x'.repeat(Math.max(0, pageBytes - 120));
+  const app = await NestFactory.create<NestExpressApplication>(FloorModule, { logger: ['error'] });
+  app.disable('x-powered-by');
+  app.use(
+    session({
+      name: SESSION_COOKIE,
+      // Given explicitly: the default one warns in production. A process-local map, cheaper than SQLite.
+      store: new session.MemoryStore(),
+      secret: 'a bench secret of enough length',
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax' },
+    }),
+  );
+  app.setBaseViewsDir(views);
+  app.setViewEngine('hbs');
+  app.set('view cache', true);
+  app.set('view options', { layout: 'layout' });
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer() as Server;
+  return {
+    server,
+    close: async () => {
+      server.closeAllConnections();
+      await app.close();
+      rmSync(views, { recursive: true, force: true });
+    },
+  };
+}
 
 async function start(): Promise<{ server: Server; close: () => Promise<void> }> {
   if (kind === 'gateway') {
@@ -47,6 +115,9 @@ async function start(): Promise<{ server: Server; close: () => Promise<void> }> 
           server.closeAllConnections();
         }),
     };
+  }
+  if (kind === 'stack-floor') {
+    return stackFloor(Number((JSON.parse(envJson) as { pageBytes: string }).pageBytes));
   }
   throw new Error(`unknown server kind ${kind}`);
 }
