@@ -38,6 +38,29 @@ class FloorController {
 @Module({ controllers: [FloorController] })
 class FloorModule {}
 
+/** Sessions in a Map: express-session's own MemoryStore would warn under NODE_ENV=production. */
+class MapStore extends session.Store {
+  private readonly sessions = new Map<string, session.SessionData>();
+
+  override get(sid: string, callback: (err: unknown, session?: session.SessionData | null) => void): void {
+    callback(null, this.sessions.get(sid) ?? null);
+  }
+
+  override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
+    this.sessions.set(sid, data);
+    callback?.();
+  }
+
+  override destroy(sid: string, callback?: (err?: unknown) => void): void {
+    this.sessions.delete(sid);
+    callback?.();
+  }
+
+  override touch(_sid: string, _data: session.SessionData, callback?: () => void): void {
+    callback?.();
+  }
+}
+
 /**
  * The floor of the stack DESIGN.md fixes, for the guest page: Nest on Express, express-session (cookie
  * signature, session lookup, in memory here), a Handlebars view in a layout, answering a page of `pageBytes`
@@ -56,8 +79,8 @@ async function stackFloor(pageBytes: number) {
   app.use(
     session({
       name: SESSION_COOKIE,
-      // Given explicitly: the default one warns in production. A process-local map, cheaper than SQLite.
-      store: new session.MemoryStore(),
+      // A process-local map: cheaper than the gateway's SQLite store with its cache, so a true floor.
+      store: new MapStore(),
       secret: 'a bench secret of enough length',
       resave: false,
       saveUninitialized: false,
