@@ -41,6 +41,14 @@ describe('guest identity (HTTP, real SQLite file)', () => {
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(res.headers['content-security-policy']).toMatch(/script-src 'self' 'nonce-/);
+    // A page carries a fresh nonce and token every time: no ETag is computed for it. Static files keep theirs.
+    expect(res.headers['etag']).toBeUndefined();
+    const again = await guest.get('/').set('Accept', HTML);
+    const nonceOf = (csp: unknown) => /'nonce-([^']+)'/.exec(String(csp))?.[1];
+    const [first, second] = [res, again].map((answer) => nonceOf(answer.headers['content-security-policy']));
+    expect(second).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    expect(second).not.toBe(first);
+    expect((await guest.get('/public/app.css')).headers['etag']).toBeDefined();
   });
 
   it('recognises a returning guest by the cookie, without the welcome again', async () => {

@@ -47,6 +47,9 @@ export async function createGatewayApp(
   // nobody else's (a direct client's forwarded headers are ignored).
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  // Pages carry a fresh CSP nonce and CSRF token, so a body hash would never match: hashing every answer to
+  // make an ETag only costs CPU. (Static files keep theirs: serve-static sets its own.)
+  app.set('etag', false);
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT });
 

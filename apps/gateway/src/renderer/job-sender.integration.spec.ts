@@ -113,7 +113,12 @@ describe('JobSender (real SQLite, fake renderer)', () => {
     expect(renderer.cancelled).toContain(99_999);
     // Everything the board says is this worker's is on it again (its queue was lost with the restart);
     // jobs with a picture go one at a time after the others.
-    expect(renderer.holding(0).toSorted()).toEqual(board.jobs(KEY).map((job) => job.id).toSorted());
+    expect(renderer.holding(0).toSorted()).toEqual(
+      board
+        .jobs(KEY)
+        .map((job) => job.id)
+        .toSorted(),
+    );
     expect(renderer.holding(0)).toContain(own);
   });
 });

@@ -27,7 +27,10 @@ export class Upcoming implements OnModuleDestroy {
     live: LiveEventsService,
   ) {
     this.subscription = live.suggestions().subscribe((event) => {
-      if ((event.type === 'suggestion.status' && event.status === 'approved') || event.type === 'suggestion.reordered')
+      if (
+        (event.type === 'suggestion.status' && event.status === 'approved') ||
+        event.type === 'suggestion.reordered'
+      )
         this.stale = true;
     });
   }

@@ -9,7 +9,10 @@ import { CreateSuggestionDto } from './create-suggestion.dto.js';
 function check(dto: typeof EditPromptDto | typeof CreateSuggestionDto, prompt: unknown) {
   const instance = plainToInstance(dto, { prompt, width: 512, height: 512 });
   const errors = validateSync(instance, { stopAtFirstError: true });
-  return { prompt: instance.prompt, messages: errors.flatMap((error) => Object.values(error.constraints ?? {})) };
+  return {
+    prompt: instance.prompt,
+    messages: errors.flatMap((error) => Object.values(error.constraints ?? {})),
+  };
 }
 
 describe('IsPromptText: one rule for a guest’s prompt and a moderator’s edit', () => {

@@ -39,7 +39,9 @@ export function comfyFailure(error: unknown, context: { sdUrl: string; path: str
     return new SdFailure('rejected', describeValidationError(parseJsonBody(data)), status);
   }
   const text =
-    typeof parseJsonBody(data) === 'string' ? String(parseJsonBody(data)).replace(/\s+/g, ' ').trim().slice(0, 200) : '';
+    typeof parseJsonBody(data) === 'string'
+      ? String(parseJsonBody(data)).replace(/\s+/g, ' ').trim().slice(0, 200)
+      : '';
   return new SdFailure(
     status >= 500 || status === 429 ? 'server' : 'rejected',
     truncate(`ComfyUI answered HTTP ${status} on ${context.path}${text ? `: ${text}` : ''}`),
