@@ -82,16 +82,8 @@
       event.submitter instanceof HTMLButtonElement ? event.submitter : form.querySelector('button');
     if (button) button.disabled = true;
     try {
-      const res = await fetch(form.action, {
-        method: 'POST',
-        headers: {
-          Accept: 'application/json',
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'x-csrf-token': csrf,
-        },
-        // The ticked rows (bulk) and the pressed button's value go along, as the form would send them.
-        body: new URLSearchParams(new FormData(form, event.submitter ?? undefined)),
-      });
+      // The ticked rows (bulk) and the pressed button's value go along, as the form would send them.
+      const res = await window.vernissagePostForm(form, csrf, event.submitter);
       // Decided (or already decided elsewhere): the row goes at once; the refresh below confirms it.
       if ((res.ok || res.status === 409) && form.dataset.decides !== undefined)
         form.closest('.queue-item')?.remove();

@@ -63,6 +63,21 @@
   }
 })();
 
+/**
+ * Posts a staff form as the browser would (with the pressed button's value), asking for JSON: the answer's
+ * status and message are then the page's to show.
+ */
+window.vernissagePostForm = (form, csrf, submitter) =>
+  fetch(form.action, {
+    method: 'POST',
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'x-csrf-token': csrf,
+    },
+    body: new URLSearchParams(new FormData(form, submitter ?? undefined)),
+  });
+
 /** A message floating over the page for a few seconds (a refused action on the staff pages), read aloud. */
 (() => {
   let timer;

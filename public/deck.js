@@ -93,15 +93,7 @@
     // The live stream will announce this very decision; the next card is fetched right after it anyway.
     acted = currentId();
     try {
-      const res = await fetch(form.action, {
-        method: 'POST',
-        headers: {
-          Accept: 'application/json',
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'x-csrf-token': csrf,
-        },
-        body: new URLSearchParams(new FormData(form)),
-      });
+      const res = await window.vernissagePostForm(form, csrf);
       // Decided elsewhere first (409) or gone (404): the next card is what matters now.
       if (!res.ok && res.status !== 409 && res.status !== 404) {
         const body = await res.json().catch(() => ({}));

@@ -30,6 +30,7 @@ import {
 } from './a1111-payload.js';
 import { createConnectTimeoutAgent } from './connect-timeout-agent.js';
 import { isRecord } from '../json-values.js';
+import { sdHttpDefaults } from '../sd-http.js';
 
 /** The server's state (lock-free); without the task tracker, the only progress there is. */
 const PROGRESS_PATH = '/sdapi/v1/progress?skip_current_image=true';
@@ -504,16 +505,7 @@ function seconds(ms: number): number {
 /** axios defaults for one A1111 server (per-request options add agents and timeouts). */
 export function a1111HttpConfig(server: SdServerConfig): AxiosRequestConfig {
   return {
-    baseURL: server.url,
-    ...(server.auth ? { auth: server.auth } : {}),
-    // SD normally sits on the LAN; an HTTP(S)_PROXY meant for the internet would cut long requests (see the A1111
-    // notes on proxies and 60 s timeouts).
-    proxy: false,
-    // The API never redirects; without follow-redirects, errors carry the native request (its `reusedSocket`).
-    maxRedirects: 0,
-    // init images for img2img can be large; the frame limit already bounds what reaches us.
-    maxBodyLength: server.maxFrameBytes,
-    maxContentLength: server.maxFrameBytes,
+    ...sdHttpDefaults(server),
     // A1111 gzips answers at level 9 when asked: seconds of CPU per hundred images to save a quarter of the base64
     // on what is normally a LAN link. Ask for the bytes as they are.
     headers: { 'Content-Type': 'application/json', 'Accept-Encoding': 'identity' },

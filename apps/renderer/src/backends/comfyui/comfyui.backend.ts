@@ -13,6 +13,7 @@ import { sniffBase64ImageMime } from '../image-sniff.js';
 import { EtaEstimator } from '../progress/eta-estimator.js';
 import type { RenderBackend, RenderedImage, SdCatalog, SdProgress } from '../render-backend.js';
 import { SdFailure } from '../sd-failure.js';
+import { sdHttpDefaults } from '../sd-http.js';
 import { optionsOf, resolveComfyChoices, type ComfyCatalog, type ComfyChoices } from './comfy-choices.js';
 import { comfyFailure, executionFailure } from './comfy-errors.js';
 import { type ComfyMessage, ComfySocket } from './comfy-socket.js';
@@ -68,16 +69,7 @@ export class ComfyUiBackend implements RenderBackend {
       timeout: IDLE_SOCKET_MS,
     });
     this.http = new HttpService(
-      axios.create({
-        baseURL: server.url,
-        ...(server.auth ? { auth: server.auth } : {}),
-        proxy: false,
-        maxRedirects: 0,
-        maxBodyLength: server.maxFrameBytes,
-        maxContentLength: server.maxFrameBytes,
-        httpAgent: this.agent,
-        httpsAgent: this.agent,
-      }),
+      axios.create({ ...sdHttpDefaults(server), httpAgent: this.agent, httpsAgent: this.agent }),
     );
     const wsUrl = `${server.url.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(this.clientId)}`;
     const headers: Record<string, string> = server.auth
