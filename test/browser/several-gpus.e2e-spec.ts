@@ -72,7 +72,13 @@ describe('several GPUs in Chromium (one renderer, two fake SD servers)', () => {
     await expect.poll(() => statusOf(guest, 'a lighthouse at dusk'), { timeout: 15_000 }).toBe('rendered');
 
     // Five more: two draw at once, the rest wait, and the guest is told for how long.
-    const prompts = ['a fox in the snow', 'a red tram', 'a paper moon', 'a glass whale', 'a violin of leaves'];
+    const prompts = [
+      'a fox in the snow',
+      'a red tram',
+      'a paper moon',
+      'a glass whale',
+      'a violin of leaves',
+    ];
     for (const prompt of prompts) await send(guest, prompt);
     for (const prompt of prompts) await approve(prompt);
     const last = 'a violin of leaves';
@@ -94,7 +100,9 @@ describe('several GPUs in Chromium (one renderer, two fake SD servers)', () => {
     const second = host.locator('.workers .worker[data-worker="0/1"]');
     await expect.poll(() => second.locator('.status').textContent(), { timeout: 5000 }).toMatch(/^Paused/);
     await host.getByRole('button', { name: 'Resume SD server 2' }).click();
-    await expect.poll(() => second.locator('.status').textContent(), { timeout: 5000 }).not.toMatch(/^Paused/);
+    await expect
+      .poll(() => second.locator('.status').textContent(), { timeout: 5000 })
+      .not.toMatch(/^Paused/);
 
     // Everything is drawn; the wait goes away with it, and both servers drew a share and have a rate.
     for (const prompt of prompts) {
@@ -104,9 +112,7 @@ describe('several GPUs in Chromium (one renderer, two fake SD servers)', () => {
     const drawn = stack.sds[0].map((sd) => sd.stats().generations);
     expect(drawn.reduce((sum, n) => sum + n, 0)).toBe(6);
     expect(Math.min(...drawn)).toBeGreaterThanOrEqual(1);
-    await expect
-      .poll(() => workers.filter({ hasText: 'images/min' }).count(), { timeout: 5000 })
-      .toBe(2);
+    await expect.poll(() => workers.filter({ hasText: 'images/min' }).count(), { timeout: 5000 }).toBe(2);
     await hostContext.close();
     await guestContext.close();
   }, 120_000);
