@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../../../test/gateway/harness.js';
 import { moduleTestBed, type ModuleTestBed } from '../../../../test/support/gateway-modules.js';
 import { AuditLog } from '../audit/audit.service.js';
@@ -182,6 +182,28 @@ describe('moderation rules (real SQLite, injectable clock)', () => {
       // Members are covered by the modes above this one too.
       expect((await send(member, 'a member under trusted')).status).toBe('approved');
       await users.setTrusted(newcomer.id, false);
+    });
+
+    it('a sweep that approves the new prompt first: the sender is still told it is approved', async () => {
+      await mode('trusted');
+      const created = await users.createWithColour('guest', null);
+      await users.setTrusted(created.id, true);
+      const trusted = (await users.findById(created.id))!;
+      // The sweep's tick lands between the insert and the submission's own approval, which then finds
+      // nothing left to approve.
+      const own = lifecycle.autoApprove.bind(lifecycle);
+      const spy = vi.spyOn(lifecycle, 'autoApprove').mockImplementationOnce(async (...args) => {
+        expect((await sweeper.sweep(clock.now())).length).toBe(1);
+        return own(...args);
+      });
+      try {
+        const sent = await send(trusted, 'approved by the sweep first');
+        expect(await stored(sent.id)).toMatchObject({ status: 'approved', decisionRule: 'trusted-guest' });
+        expect(sent.status).toBe('approved');
+      } finally {
+        spy.mockRestore();
+        await users.setTrusted(created.id, false);
+      }
     });
 
     it('Everything not flagged after N seconds: not before N, approved at N, with the rule and N', async () => {

@@ -84,6 +84,11 @@ export class SuggestionsService {
         at,
       );
       if (approved.length > 0) status = 'approved';
+      else {
+        // The Auto-approve sweep may have approved it first, by the same rule, between the insert and here.
+        const current = await this.queries.findById(submitted.suggestionId);
+        if (current && current.status !== 'pending') status = current.status;
+      }
     }
     return {
       id: submitted.suggestionId,
