@@ -8,6 +8,7 @@ import { SuggestionsModule } from '../suggestions/suggestions.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminController } from './admin.controller.js';
 import { RendererPanelController } from './renderer-panel.controller.js';
+import { RendererControls } from './renderer-controls.service.js';
 import { RendererPanelService } from './renderer-panel.service.js';
 import { ClaimTokenEntity } from './claim-token.entity.js';
 import { ClaimTokensRepository } from './claim-tokens.repository.js';
@@ -34,6 +35,7 @@ import { SeenPrompts } from './seen-prompts.service.js';
     ClaimService,
     ModerationService,
     RendererPanelService,
+    RendererControls,
     GuestLinkService,
     DeckService,
     DeckClaims,

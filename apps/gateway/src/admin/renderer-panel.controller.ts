@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { Roles } from '../auth/auth.decorators.js';
 import { Answer } from '../common/answer/answer.decorator.js';
+import { RendererControls } from './renderer-controls.service.js';
 import { RendererPanelService, type RendererPanel } from './renderer-panel.service.js';
 
 const backToPanel = { redirect: '/admin#renderer' };
@@ -9,7 +10,10 @@ const backToPanel = { redirect: '/admin#renderer' };
 @Controller('admin/renderer')
 @Roles('admin', 'moderator')
 export class RendererPanelController {
-  constructor(private readonly panel: RendererPanelService) {}
+  constructor(
+    private readonly panel: RendererPanelService,
+    private readonly controls: RendererControls,
+  ) {}
 
   @Get()
   snapshot(): Promise<RendererPanel> {
@@ -20,14 +24,14 @@ export class RendererPanelController {
   @HttpCode(200)
   @Answer(backToPanel)
   pause() {
-    return this.panel.setPaused(true);
+    return this.controls.setPaused(true);
   }
 
   @Post('resume')
   @HttpCode(200)
   @Answer(backToPanel)
   resume() {
-    return this.panel.setPaused(false);
+    return this.controls.setPaused(false);
   }
 
   /** One worker: `renderer` and `worker` count from 0, as RENDERERS and that renderer's SD_URL list them. */
@@ -38,7 +42,7 @@ export class RendererPanelController {
     @Param('renderer', ParseIntPipe) renderer: number,
     @Param('worker', ParseIntPipe) worker: number,
   ) {
-    return this.panel.setPaused(true, { renderer, worker });
+    return this.controls.setPaused(true, { renderer, worker });
   }
 
   @Post('workers/:renderer/:worker/resume')
@@ -48,27 +52,27 @@ export class RendererPanelController {
     @Param('renderer', ParseIntPipe) renderer: number,
     @Param('worker', ParseIntPipe) worker: number,
   ) {
-    return this.panel.setPaused(false, { renderer, worker });
+    return this.controls.setPaused(false, { renderer, worker });
   }
 
   @Post('next/:id')
   @HttpCode(200)
   @Answer(backToPanel)
   renderNext(@Param('id', ParseIntPipe) id: number) {
-    return this.panel.renderNext(id);
+    return this.controls.renderNext(id);
   }
 
   @Post('retry/:id')
   @HttpCode(200)
   @Answer(backToPanel)
   retry(@Param('id', ParseIntPipe) id: number) {
-    return this.panel.retry(id);
+    return this.controls.retry(id);
   }
 
   @Post('cancel/:id')
   @HttpCode(200)
   @Answer(backToPanel)
   cancel(@Param('id', ParseIntPipe) id: number) {
-    return this.panel.cancel(id);
+    return this.controls.cancel(id);
   }
 }

@@ -9,8 +9,6 @@ import type { RendererPool } from '../renderer/renderer-pool.service.js';
 import type { WaitEstimates } from '../renderer/wait-estimates.service.js';
 import { WorkBoard } from '../renderer/work-board.js';
 import type { RenderOrderRepository } from '../suggestions/render-order.repository.js';
-import type { RenderOrder } from '../suggestions/render-order.service.js';
-import type { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { emptyStatusCounts, type SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import { RendererPanelService } from './renderer-panel.service.js';
 
@@ -45,11 +43,9 @@ function setUp() {
   const panel = new RendererPanelService(
     pool,
     queries,
-    {} as SuggestionLifecycle,
     live,
     new WorkBoard(),
     order,
-    {} as RenderOrder,
     { imagesPerMinute: () => null } as unknown as RenderTimes,
     { summary: () => ({ minutes: null, prompts: 0 }) } as unknown as WaitEstimates,
     { rendererGraceMs: 20_000 } as GatewayConfig,

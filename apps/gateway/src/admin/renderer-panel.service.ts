@@ -1,16 +1,9 @@
-import {
-  Injectable,
-  NotFoundException,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-  ServiceUnavailableException,
-} from '@nestjs/common';
-import { RendererPattern, WORKER_LIMITS, type WorkerStatus } from '#contracts';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { WorkerStatus } from '#contracts';
 import type { Subscription } from 'rxjs';
 import { GatewayConfig } from '../config/gateway.config.js';
 import { LiveEventsService } from '../live/live-events.service.js';
 import { RenderTimes } from '../renderer/render-times.service.js';
-import { RendererError, RendererUnreachableError } from '../renderer/renderer.client.js';
 import type { LinkState } from '../renderer/renderer-link.service.js';
 import {
   parseWorkerKey,
@@ -21,13 +14,9 @@ import {
 } from '../renderer/renderer-pool.service.js';
 import { WaitEstimates } from '../renderer/wait-estimates.service.js';
 import { WorkBoard } from '../renderer/work-board.js';
-import { RenderOrder } from '../suggestions/render-order.service.js';
 import { RenderOrderRepository } from '../suggestions/render-order.repository.js';
-import { SuggestionLifecycle } from '../suggestions/suggestion-lifecycle.service.js';
 import { SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
 import type { RenderReview, SuggestionStatus } from '../suggestions/suggestion.entity.js';
-import { UNFINISHED_STATUSES } from '../suggestions/suggestions.repository.js';
-import { refusal } from '../suggestions/transition-refusal.js';
 
 const RECENT = 8;
 /** Renders waiting for review listed on the panel (the deck goes through all of them). */
@@ -126,11 +115,9 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
   constructor(
     private readonly pool: RendererPool,
     private readonly queries: SuggestionQueries,
-    private readonly lifecycle: SuggestionLifecycle,
     private readonly live: LiveEventsService,
     private readonly board: WorkBoard,
     private readonly order: RenderOrderRepository,
-    private readonly renderOrder: RenderOrder,
     private readonly times: RenderTimes,
     private readonly waits: WaitEstimates,
     private readonly config: GatewayConfig,
@@ -163,92 +150,9 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
     };
   }
 
-  /**
-   * Pauses (or resumes) one worker, given as its renderer's and its own index, or every worker of every
-   * connected renderer.
-   */
-  async setPaused(
-    paused: boolean,
-    target?: { renderer: number; worker: number },
-  ): Promise<{ paused: boolean }> {
-    const pattern = paused ? RendererPattern.Pause : RendererPattern.Resume;
-    const connections = target
-      ? [this.pool.connections[target.renderer]].filter((connection) => connection !== undefined)
-      : this.pool.connections.filter((connection) => connection.link.connected);
-    if (target) {
-      const status = connections[0]?.link.connected ? connections[0].link.view.status : null;
-      const known = connections[0] && (!status || workersOf(status).some((w) => w.index === target.worker));
-      if (!known || target.worker < 0 || target.worker >= WORKER_LIMITS.maxPerRenderer) {
-        throw new NotFoundException(
-          `There is no SD server ${target.worker + 1} on renderer ${target.renderer + 1}.`,
-        );
-      }
-    }
-    if (connections.length === 0) {
-      throw unavailable(new RendererUnreachableError('The renderer is not reachable.'));
-    }
-    try {
-      let reply = { paused };
-      for (const connection of connections) {
-        reply = await connection.client.send(pattern, target ? { worker: target.worker } : {});
-      }
-      this.invalidate();
-      return reply;
-    } catch (error) {
-      throw unavailable(error);
-    }
-  }
-
-  /** Render next: the suggestion goes before every other waiting one. */
-  async renderNext(id: number): Promise<{ id: number; status: SuggestionStatus; next: boolean }> {
-    const result = await this.renderOrder.renderNext(id);
-    if (!result.ok) {
-      throw refusal(
-        result,
-        (status) => `Prompt #${id} is ${status}; only an approved prompt waiting to render can go next.`,
-      );
-    }
+  /** Something the panel shows changed by a host's action: recompute it now rather than on the next tick. */
+  refresh(): void {
     this.invalidate();
-    return { id, status: result.alreadySent ? 'queued' : 'approved', next: true };
-  }
-
-  /** A failed suggestion goes back to approved; the dispatcher sends it again. */
-  async retry(id: number): Promise<{ id: number; status: SuggestionStatus }> {
-    const result = await this.lifecycle.retry(id);
-    if (!result.ok) {
-      throw refusal(
-        result,
-        (status) => `Prompt #${id} has not failed (${status}); only failed prompts can be retried.`,
-      );
-    }
-    return { id, status: 'approved' };
-  }
-
-  /** Cancels a suggestion that is approved but not rendered yet; it is recorded as failed, so it can be retried. */
-  async cancel(id: number): Promise<{ id: number; status: SuggestionStatus }> {
-    const existing = await this.queries.findById(id);
-    const notWaiting = (status: SuggestionStatus) =>
-      `Prompt #${id} is ${status}; only a prompt waiting to render can be cancelled.`;
-    if (!existing) throw refusal({ ok: false, suggestionId: id, reason: 'not-found' }, notWaiting);
-    if (!(UNFINISHED_STATUSES as readonly string[]).includes(existing.status)) {
-      throw refusal(
-        { ok: false, suggestionId: id, reason: 'wrong-status', status: existing.status },
-        notWaiting,
-      );
-    }
-    const connection = existing.worker ? this.pool.connectionOf(existing.worker) : undefined;
-    if (connection) {
-      try {
-        await connection.client.send(RendererPattern.Cancel, { suggestionId: id });
-      } catch (error) {
-        throw unavailable(error);
-      }
-    }
-    const result = await this.lifecycle.cancel(id);
-    if (!result.ok) {
-      throw refusal(result, () => `Prompt #${id} finished before it could be cancelled.`);
-    }
-    return { id, status: 'failed' };
   }
 
   private invalidate(): void {
@@ -451,9 +355,4 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
 function roundRate(perMinute: number | null): number | null {
   if (perMinute === null) return null;
   return perMinute >= 10 ? Math.round(perMinute) : Math.round(perMinute * 10) / 10;
-}
-
-function unavailable(error: unknown): ServiceUnavailableException {
-  const detail = error instanceof RendererError ? error.message : String(error);
-  return new ServiceUnavailableException(`${detail} Try again in a moment.`);
 }
