@@ -8,7 +8,8 @@ import { expectAccessible } from './axe.js';
 import { launchChromium } from './chromium.js';
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
-const IMAGE_MS = 1_500;
+// Long enough that both servers are still drawing after the host approved five prompts on a busy machine.
+const IMAGE_MS = 2_500;
 
 /**
  * Two GPUs as a host and a guest see them in Chromium: one renderer with two fake AUTOMATIC1111 servers,

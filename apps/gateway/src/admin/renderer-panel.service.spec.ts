@@ -7,6 +7,7 @@ import type { RenderTimes } from '../renderer/render-times.service.js';
 import type { RendererLink } from '../renderer/renderer-link.service.js';
 import type { RendererPool } from '../renderer/renderer-pool.service.js';
 import type { WaitEstimates } from '../renderer/wait-estimates.service.js';
+import { Upcoming } from '../renderer/upcoming.service.js';
 import { WorkBoard } from '../renderer/work-board.js';
 import type { RenderOrderRepository } from '../suggestions/render-order.repository.js';
 import { emptyStatusCounts, type SuggestionQueries } from '../suggestions/suggestion-queries.repository.js';
@@ -45,6 +46,7 @@ function setUp() {
     queries,
     live,
     new WorkBoard(),
+    new Upcoming(order, live),
     order,
     { imagesPerMinute: () => null } as unknown as RenderTimes,
     { summary: () => ({ minutes: null, prompts: 0 }) } as unknown as WaitEstimates,

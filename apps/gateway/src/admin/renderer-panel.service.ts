@@ -12,6 +12,7 @@ import {
   workerKey,
   type RendererConnection,
 } from '../renderer/renderer-pool.service.js';
+import { Upcoming } from '../renderer/upcoming.service.js';
 import { WaitEstimates } from '../renderer/wait-estimates.service.js';
 import { WorkBoard } from '../renderer/work-board.js';
 import { RenderOrderRepository } from '../suggestions/render-order.repository.js';
@@ -117,6 +118,7 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
     private readonly queries: SuggestionQueries,
     private readonly live: LiveEventsService,
     private readonly board: WorkBoard,
+    private readonly upcoming: Upcoming,
     private readonly order: RenderOrderRepository,
     private readonly times: RenderTimes,
     private readonly waits: WaitEstimates,
@@ -199,7 +201,8 @@ export class RendererPanelService implements OnApplicationBootstrap, OnApplicati
     if (status?.current) currentIds.push(status.current.suggestionId);
     const held = this.heldInOrder();
     const [fair, failed, recent, counts, reviewWaiting] = await Promise.all([
-      this.order.fairOrder(NEXT_UP),
+      // The head of the fair order as the dispatcher holds it: no second read of the order per tick.
+      this.upcoming.next(NEXT_UP),
       this.queries.listRecentFailed(RECENT),
       this.queries.listRecentRendered(RECENT),
       this.queries.countByStatus(),

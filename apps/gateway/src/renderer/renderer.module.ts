@@ -47,6 +47,6 @@ import { WorkBoard } from './work-board.js';
     RenderTimes,
     WaitEstimates,
   ],
-  exports: [RendererPool, RendererCatalog, Dispatcher, WorkBoard, RenderTimes, WaitEstimates],
+  exports: [RendererPool, RendererCatalog, Dispatcher, WorkBoard, Upcoming, RenderTimes, WaitEstimates],
 })
 export class RendererModule {}
