@@ -13,7 +13,7 @@ import { AppModule } from './app.module.js';
 import { AnsweringExpressAdapter } from './common/answer/answering-express-adapter.js';
 import { AllExceptionsFilter, sendError, toErrorBody } from './common/all-exceptions.filter.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './common/paths.js';
-import { cspNonce, pageLocals, securityHeaders } from './common/security.middleware.js';
+import { pageLocals, securityHeaders } from './common/security.middleware.js';
 import { configureViewEngine } from './common/view-engine.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
@@ -53,7 +53,7 @@ export async function createGatewayApp(
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { extended: false, limit: BODY_LIMIT });
 
-  app.use(cspNonce, securityHeaders);
+  app.use(securityHeaders);
   const store = new SqliteSessionStore(app.get(SessionsRepository));
   app.use(
     session({

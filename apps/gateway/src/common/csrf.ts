@@ -11,6 +11,9 @@ import { apiCredentialOf, isApiPath } from './bearer.js';
  * token in its action's query string (`?_csrf=`) instead.
  */
 const csrf = csrfSync({
+  // 32 random bytes (64 hex digits) are as unguessable as anyone needs; the default 128 would be read,
+  // hashed and written with the session on every request, and sent twice in every page.
+  size: 32,
   getTokenFromRequest: (req: Request) => {
     const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
     if (typeof fromBody === 'string') return fromBody;

@@ -5,18 +5,19 @@ import type { Response } from 'express';
 import { catchError, from, mergeMap, Observable, of } from 'rxjs';
 import { messageOf } from '../all-exceptions.filter.js';
 import type { AppRequest } from '../app-request.js';
-import { saveSession, setFlash, takeFlash } from '../flash.js';
+import { saveSession, setFlash } from '../flash.js';
 import { prefersHtml } from '../respond.js';
-import { ANSWER_KEY, Page, type AnswerOptions, type CarriedKey } from './answer.decorator.js';
+import { ANSWER_KEY, Page, type AnswerOptions, type CarriedKey } from './answer-options.js';
+import { drawPage, render } from './draw-page.js';
 import { PageRegistry, type Refusal } from './page-registry.service.js';
 
 /** Never carried back into a form. */
 const SECRET_FIELD = /^_csrf$|password|token/i;
 
 /**
- * The one place where an answer takes its shape (with AllExceptionsFilter for errors): for a route with
- * `@Answer`, a browser gets the page or the redirect the route names, a JSON client the handler's result.
- * HTML answers are sent here; the adapter then leaves the response alone (see answering-express-adapter).
+ * Where an answer takes its shape (with AllExceptionsFilter for errors, and AnsweringExpressAdapter for a
+ * `Page`): bound by `@Answer` to its route, it gives a browser the page or the redirect the route names,
+ * a JSON client the handler's result. HTML answers are sent here; the adapter then leaves the response alone.
  */
 @Injectable()
 export class AnswerInterceptor implements NestInterceptor {
@@ -26,7 +27,6 @@ export class AnswerInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'http') return next.handle();
     const options = this.reflector.get<AnswerOptions<unknown> | undefined>(ANSWER_KEY, context.getHandler());
     const req = context.switchToHttp().getRequest<AppRequest>();
     const res = context.switchToHttp().getResponse<Response>();
@@ -110,25 +110,4 @@ function refusalOf(error: unknown, req: AppRequest): Refusal | null {
     else if (typeof value === 'number' || typeof value === 'boolean') input[key] = String(value);
   }
   return { status, message: messageOf(error), input, error };
-}
-
-async function drawPage(req: AppRequest, res: Response, page: Page): Promise<undefined> {
-  if (page.status) res.status(page.status);
-  await render(req, res, page.view, page.model);
-  return undefined;
-}
-
-/**
- * Renders and sends a page, resolving once it is sent (so the adapter sees the response handled). A whole
- * page takes the one-time notice; a fragment (no layout) leaves it for the page it was meant for.
- */
-function render(req: AppRequest, res: Response, view: string, model: Record<string, unknown>): Promise<void> {
-  const flash = model.layout === false || 'flash' in model ? {} : { flash: takeFlash(req) };
-  return new Promise((resolve, reject) =>
-    res.render(view, { ...flash, ...model }, (error: Error | null, html: string) => {
-      if (error) return reject(error);
-      res.type('html').send(html);
-      resolve();
-    }),
-  );
 }

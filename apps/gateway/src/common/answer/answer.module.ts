@@ -1,12 +1,13 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { AnswerInterceptor } from './answer.interceptor.js';
 import { PageRegistry } from './page-registry.service.js';
 
-/** Answer shaping for every route (global), and the registry of form pages modules draw again on refusal. */
+/**
+ * The registry of form pages modules draw again on refusal, for every module. AnswerInterceptor itself is
+ * bound per route by `@Answer`; a `Page` result is drawn by AnsweringExpressAdapter.
+ */
 @Global()
 @Module({
-  providers: [PageRegistry, { provide: APP_INTERCEPTOR, useClass: AnswerInterceptor }],
+  providers: [PageRegistry],
   exports: [PageRegistry],
 })
 export class AnswerModule {}

@@ -1,0 +1,31 @@
+import type { Response } from 'express';
+import type { AppRequest } from '../app-request.js';
+import { takeFlash } from '../flash.js';
+import type { Page } from './answer-options.js';
+
+/** Draws a `Page` (under its own status, if it has one) and sends it. */
+export async function drawPage(req: AppRequest, res: Response, page: Page): Promise<undefined> {
+  if (page.status) res.status(page.status);
+  await render(req, res, page.view, page.model);
+  return undefined;
+}
+
+/**
+ * Renders and sends a page, resolving once it is sent (so the adapter sees the response handled). A whole
+ * page takes the one-time notice; a fragment (no layout) leaves it for the page it was meant for.
+ */
+export function render(
+  req: AppRequest,
+  res: Response,
+  view: string,
+  model: Record<string, unknown>,
+): Promise<void> {
+  const locals = model.layout === false || 'flash' in model ? model : { flash: takeFlash(req), ...model };
+  return new Promise((resolve, reject) =>
+    res.render(view, locals, (error: Error | null, html: string) => {
+      if (error) return reject(error);
+      res.type('html').send(html);
+      resolve();
+    }),
+  );
+}
