@@ -13,7 +13,7 @@ import { AppModule } from './app.module.js';
 import { AnsweringExpressAdapter } from './common/answer/answering-express-adapter.js';
 import { AllExceptionsFilter, sendError, toErrorBody } from './common/all-exceptions.filter.js';
 import { PUBLIC_DIR, VIEWS_DIR } from './common/paths.js';
-import { pageLocals, securityHeaders } from './common/security.middleware.js';
+import { securityHeaders } from './common/security.middleware.js';
 import { configureViewEngine } from './common/view-engine.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { SessionsRepository } from './sessions/sessions.repository.js';
@@ -65,7 +65,6 @@ export async function createGatewayApp(
       cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: SESSION_MAX_AGE_MS },
     }),
   );
-  app.use(pageLocals);
   const prune = setInterval(
     () => void store.pruneExpired().catch(() => undefined),
     SESSION_PRUNE_INTERVAL_MS,

@@ -14,6 +14,11 @@ import type { UserRole } from '../users/user.entity.js';
 import { IS_PUBLIC_KEY, ROLES_KEY } from './auth.decorators.js';
 import { StaffDevices } from './staff-devices.service.js';
 
+interface RouteRules {
+  isPublic: boolean;
+  roles: UserRole[] | undefined;
+}
+
 /**
  * Global and secure by default: every route needs a session user unless marked @Public(); staff routes
  * (@Roles) also need the request to come from a device enrolled for that user, at the address the staff
@@ -22,6 +27,8 @@ import { StaffDevices } from './staff-devices.service.js';
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  private readonly rules = new WeakMap<object, RouteRules>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly identity: IdentityService,
@@ -32,10 +39,9 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<AppRequest>();
-    const targets = [context.getHandler(), context.getClass()];
+    const { isPublic, roles } = this.rulesOf(context);
     const user = await this.userOf(req);
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
-    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets);
+    if (isPublic) return true;
     if (!user) throw new UnauthorizedException(signInMessage(req, roles));
 
     if (!roles) return true;
@@ -46,6 +52,21 @@ export class AuthGuard implements CanActivate {
     const refusal = await this.staff.refusal(req, user.id);
     if (refusal) throw new ForbiddenException(refusal);
     return true;
+  }
+
+  /** A route's @Public and @Roles, read from its metadata once (this guard runs on every request). */
+  private rulesOf(context: ExecutionContext): RouteRules {
+    const handler = context.getHandler();
+    let rules = this.rules.get(handler);
+    if (!rules) {
+      const targets = [handler, context.getClass()];
+      rules = {
+        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true,
+        roles: this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES_KEY, targets),
+      };
+      this.rules.set(handler, rules);
+    }
+    return rules;
   }
 
   /**

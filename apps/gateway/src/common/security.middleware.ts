@@ -38,16 +38,31 @@ const PAGE_DIRECTIVES = {
   upgradeInsecureRequests: null,
 };
 
+type Middleware = (req: Request, res: Response, next: (error?: unknown) => void) => void;
+
 /**
- * A policy as helmet writes it (its defaults, our directives, its checks), split around the nonce slots:
- * `parts.join(nonce)` is the header. helmet would otherwise rebuild and re-check the whole policy on every
- * request, since the nonce makes it dynamic; this is the guest page's hot path.
+ * The headers a helmet middleware sets, read once at start-up by running it against a stand-in response.
+ * helmet stays the judge of what to send (and checks our directives); the hot path only copies strings.
+ */
+function headersOf(middleware: Middleware): [string, string][] {
+  const headers: [string, string][] = [];
+  const capture = {
+    setHeader: (name: string, value: string) => headers.push([name, value]),
+    removeHeader: () => undefined,
+  };
+  let failure: unknown;
+  middleware({} as Request, capture as unknown as Response, (error) => (failure = error));
+  if (failure !== undefined) throw failure;
+  return headers;
+}
+
+/**
+ * A policy as helmet writes it (its defaults, our directives), split around the nonce slots:
+ * `parts.join(nonce)` is the header. helmet would rebuild and re-check the whole policy on every request,
+ * since the nonce makes it dynamic.
  */
 function policyAroundNonce(directives: typeof PAGE_DIRECTIVES | Record<string, string[] | null>): string[] {
-  let policy = '';
-  const capture = { setHeader: (_name: string, value: string) => (policy = value) };
-  contentSecurityPolicy({ directives })({} as never, capture as never, () => undefined);
-  if (!policy) throw new Error('helmet refused the Content-Security-Policy directives');
+  const [[, policy]] = headersOf(contentSecurityPolicy({ directives }));
   return policy.split(NONCE_SLOT);
 }
 
@@ -58,32 +73,37 @@ const API_DOCS_POLICY = policyAroundNonce({ ...PAGE_DIRECTIVES, styleSrc: ["'sel
 
 /** helmet's other headers, all fixed. Served over plain HTTP on a party LAN as often as behind HTTPS: HSTS
  * would lock guests out. */
-const fixedHeaders = helmet({ contentSecurityPolicy: false, strictTransportSecurity: false });
+const FIXED_HEADERS = headersOf(helmet({ contentSecurityPolicy: false, strictTransportSecurity: false }));
 
 /**
- * The security headers, with a fresh CSP nonce per response for the few inline scripts/styles a page may
- * carry (views read it as `cspNonce`).
+ * First on every request: the security headers, with a fresh CSP nonce for the few inline scripts/styles
+ * a page may carry, and the values every page template may use (`res.locals`). One middleware and plain
+ * string copies: this runs for every guest page.
  */
 export function securityHeaders(req: Request, res: Response, next: NextFunction): void {
   const nonce = nextNonce();
-  res.locals.cspNonce = nonce;
+  res.locals = pageLocals(req as AppRequest, nonce);
   res.setHeader('Content-Security-Policy', (isApiDocsPath(req) ? API_DOCS_POLICY : PAGE_POLICY).join(nonce));
-  fixedHeaders(req, res, next);
+  for (const [name, value] of FIXED_HEADERS) res.setHeader(name, value);
+  next();
 }
 
 /**
- * Values every page template may use, read lazily when a view is rendered: a handler may regenerate the
- * session first (a new guest, a claimed admin), and the form must carry the CSRF token of the session the
- * browser will actually hold.
+ * Read lazily, when a view is rendered: a handler may regenerate the session first (a new guest, a claimed
+ * admin), and the form must carry the CSRF token of the session the browser will actually hold. The role
+ * (the header's "Host" link, the admin navigation) is whoever the guard recognised.
  */
-export function pageLocals(req: Request, res: Response, next: NextFunction): void {
-  Object.defineProperty(res.locals, 'csrfToken', { enumerable: true, get: () => csrfTokenFor(req) });
-  // The header's "Host" link and the admin navigation, for whoever the guard recognised.
-  const role = () => (req as AppRequest).user?.role;
-  Object.defineProperty(res.locals, 'isStaff', {
-    enumerable: true,
-    get: () => role() === 'admin' || role() === 'moderator',
-  });
-  Object.defineProperty(res.locals, 'isModerator', { enumerable: true, get: () => role() === 'moderator' });
-  next();
+function pageLocals(req: AppRequest, cspNonce: string): Record<string, unknown> {
+  return {
+    cspNonce,
+    get csrfToken() {
+      return csrfTokenFor(req);
+    },
+    get isStaff() {
+      return req.user?.role === 'admin' || req.user?.role === 'moderator';
+    },
+    get isModerator() {
+      return req.user?.role === 'moderator';
+    },
+  };
 }

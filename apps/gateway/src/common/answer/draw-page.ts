@@ -24,7 +24,10 @@ export function render(
   return new Promise((resolve, reject) =>
     res.render(view, locals, (error: Error | null, html: string) => {
       if (error) return reject(error);
-      res.type('html').send(html);
+      // Sent as it is: Express's send() would parse the type again and check freshness, and a page (with
+      // its fresh nonce) carries no validator to be fresh against. Node adds the Content-Length.
+      res.setHeader('Content-Type', 'text/html; charset=utf-8');
+      res.end(html);
       resolve();
     }),
   );
