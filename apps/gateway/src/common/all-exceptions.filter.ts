@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { setPageLocals } from './page-locals.js';
 import { prefersHtml } from './respond.js';
 
 export interface ErrorBody {
@@ -57,6 +58,7 @@ export function sendError(req: Request, res: Response, body: ErrorBody): void {
   if (!req.complete) res.setHeader('Connection', 'close');
   res.status(body.statusCode);
   if (prefersHtml(req)) {
+    setPageLocals(req, res);
     res.render('error', { title: body.error, ...body, back: '/' });
   } else {
     res.json(body);

@@ -1,8 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import helmet, { contentSecurityPolicy } from 'helmet';
-import type { AppRequest } from './app-request.js';
-import { csrfTokenFor } from './csrf.js';
 
 const isApiDocsPath = (req: Request): boolean => /^\/api\/docs(?:[/?-]|$)/.test(req.url);
 
@@ -77,33 +75,12 @@ const FIXED_HEADERS = headersOf(helmet({ contentSecurityPolicy: false, strictTra
 
 /**
  * First on every request: the security headers, with a fresh CSP nonce for the few inline scripts/styles
- * a page may carry, and the values every page template may use (`res.locals`). One middleware and plain
- * string copies: this runs for every guest page.
+ * a page may carry (views read it as `cspNonce`). Plain string copies: this runs for every guest page.
  */
 export function securityHeaders(req: Request, res: Response, next: NextFunction): void {
   const nonce = nextNonce();
-  res.locals = pageLocals(req as AppRequest, nonce);
+  res.locals.cspNonce = nonce;
   res.setHeader('Content-Security-Policy', (isApiDocsPath(req) ? API_DOCS_POLICY : PAGE_POLICY).join(nonce));
   for (const [name, value] of FIXED_HEADERS) res.setHeader(name, value);
   next();
-}
-
-/**
- * Read lazily, when a view is rendered: a handler may regenerate the session first (a new guest, a claimed
- * admin), and the form must carry the CSRF token of the session the browser will actually hold. The role
- * (the header's "Host" link, the admin navigation) is whoever the guard recognised.
- */
-function pageLocals(req: AppRequest, cspNonce: string): Record<string, unknown> {
-  return {
-    cspNonce,
-    get csrfToken() {
-      return csrfTokenFor(req);
-    },
-    get isStaff() {
-      return req.user?.role === 'admin' || req.user?.role === 'moderator';
-    },
-    get isModerator() {
-      return req.user?.role === 'moderator';
-    },
-  };
 }

@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import type { AppRequest } from '../app-request.js';
 import { takeFlash } from '../flash.js';
+import { setPageLocals } from '../page-locals.js';
 import type { Page } from './answer-options.js';
 
 /** Draws a `Page` (under its own status, if it has one) and sends it. */
@@ -20,9 +21,10 @@ export function render(
   view: string,
   model: Record<string, unknown>,
 ): Promise<void> {
-  const locals = model.layout === false || 'flash' in model ? model : { flash: takeFlash(req), ...model };
+  setPageLocals(req, res);
+  if (model.layout !== false && !('flash' in model)) res.locals.flash = takeFlash(req);
   return new Promise((resolve, reject) =>
-    res.render(view, locals, (error: Error | null, html: string) => {
+    res.render(view, model, (error: Error | null, html: string) => {
       if (error) return reject(error);
       // Sent as it is: Express's send() would parse the type again and check freshness, and a page (with
       // its fresh nonce) carries no validator to be fresh against. Node adds the Content-Length.
