@@ -2,7 +2,8 @@ import type { Request } from 'express';
 
 /** Bearer tokens count only on the JSON API; pages keep using the session cookie alone. */
 export function isApiPath(req: Request): boolean {
-  return req.path === '/api' || req.path.startsWith('/api/');
+  const path = req.path; // a getter that parses the URL
+  return path === '/api' || path.startsWith('/api/');
 }
 
 /**
