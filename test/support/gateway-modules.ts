@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { AnswerModule } from '../../apps/gateway/src/common/answer/answer.module.js';
 import { ConfigModule } from '../../apps/gateway/src/config/config.module.js';
 import { loadGatewayConfig, type GatewayConfig } from '../../apps/gateway/src/config/gateway.config.js';
 import { DatabaseModule } from '../../apps/gateway/src/database/database.module.js';
@@ -51,8 +52,10 @@ export async function moduleTestBed(
       ConfigModule.forRoot(config),
       DatabaseModule,
       LiveEventsModule,
-      // Controllers in the modules under test carry throttle guards; nothing here sends HTTP.
+      // Controllers in the modules under test carry throttle guards and @Answer's interceptor (which
+      // needs the global PageRegistry); nothing here sends HTTP.
       ThrottlerModule.forRoot({ throttlers: [{ name: 'submissions', ttl: 60_000, limit: 10 }] }),
+      AnswerModule,
       ...imports,
     ],
   });
