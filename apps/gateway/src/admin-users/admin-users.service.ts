@@ -199,6 +199,9 @@ export class AdminUsersService implements OnModuleInit {
     actor: UserEntity,
   ): Promise<TrustView & { message: string }> {
     const user = await this.existing(id);
+    // Once the guest is trusted, the Auto-approve sweep (twice a second) may approve what they have waiting
+    // before the statement below does: the answer counts what trusting approved, whichever ran it.
+    const waiting = trusted ? await this.suggestions.pendingIdsOf(id) : [];
     if (user.trusted !== trusted) {
       await this.users.setTrusted(id, trusted);
       await this.audit.record({
@@ -212,7 +215,9 @@ export class AdminUsersService implements OnModuleInit {
     let approved: number[] = [];
     const rule = authorRule((await this.settings.get()).autoApprove, { role: 'guest', trusted });
     if (trusted && rule === 'trusted-guest') {
-      approved = (await this.lifecycle.autoApprove(rule, { userId: id })).map((row) => row.suggestionId);
+      const now = (await this.lifecycle.autoApprove(rule, { userId: id })).map((row) => row.suggestionId);
+      const byEither = new Set([...now, ...(await this.suggestions.decidedByRule(waiting, rule))]);
+      approved = [...byEither].sort((a, b) => a - b);
     }
     return {
       id,

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../../../../test/gateway/harness.js';
 import { moduleTestBed, type ModuleTestBed } from '../../../../test/support/gateway-modules.js';
+import { AdminUsersModule } from '../admin-users/admin-users.module.js';
+import { AdminUsersService } from '../admin-users/admin-users.service.js';
 import { AuditLog } from '../audit/audit.service.js';
 import { Clock } from '../common/clock.js';
 import type { LiveEvent } from '../live/live-events.js';
@@ -51,7 +53,7 @@ describe('moderation rules (real SQLite, injectable clock)', () => {
   beforeAll(async () => {
     bed = await moduleTestBed(
       temp.dir,
-      [SuggestionsModule, UsersModule],
+      [SuggestionsModule, UsersModule, AdminUsersModule],
       [{ provide: Clock, useValue: clock }],
     );
     service = bed.module.get(SuggestionsService);
@@ -203,6 +205,29 @@ describe('moderation rules (real SQLite, injectable clock)', () => {
       } finally {
         spy.mockRestore();
         await users.setTrusted(created.id, false);
+      }
+    });
+
+    it('trust given while the sweep runs: the host is told what trusting approved, whichever statement did', async () => {
+      await mode('trusted');
+      const newcomer = await users.createWithColour('guest', null);
+      const waiting = await send(newcomer, 'waiting when trust is given');
+      expect(waiting.status).toBe('pending');
+      // The sweep's tick lands between the trust being written and the trust's own approval, which then
+      // finds nothing left to approve.
+      const own = lifecycle.autoApprove.bind(lifecycle);
+      const spy = vi.spyOn(lifecycle, 'autoApprove').mockImplementationOnce(async (...args) => {
+        expect((await sweeper.sweep(clock.now())).length).toBe(1);
+        return own(...args);
+      });
+      try {
+        const answer = await bed.module.get(AdminUsersService).setTrusted(newcomer.id, true, host);
+        expect(answer).toMatchObject({ trusted: true, approvedPromptIds: [waiting.id] });
+        expect(answer.message).toContain('1 waiting prompt(s) approved');
+        expect(await stored(waiting.id)).toMatchObject({ status: 'approved', decisionRule: 'trusted-guest' });
+      } finally {
+        spy.mockRestore();
+        await users.setTrusted(newcomer.id, false);
       }
     });
 

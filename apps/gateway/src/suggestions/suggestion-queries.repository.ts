@@ -4,7 +4,12 @@ import { In, IsNull, MoreThan, Not, Repository } from 'typeorm';
 import type { Subscription } from 'rxjs';
 import { Sql, fromSqliteDate, toSqliteDate } from '../database/sql.service.js';
 import { LiveEventsService } from '../live/live-events.service.js';
-import { SUGGESTION_STATUSES, SuggestionEntity, type SuggestionStatus } from './suggestion.entity.js';
+import {
+  SUGGESTION_STATUSES,
+  SuggestionEntity,
+  type DecisionRule,
+  type SuggestionStatus,
+} from './suggestion.entity.js';
 
 /** What a guest's own list shows of each suggestion (the hot path: read without entity hydration). */
 export type OwnSuggestionRow = Pick<
@@ -204,6 +209,25 @@ export class SuggestionQueries implements OnModuleDestroy {
 
   countWaitingForReview(): Promise<number> {
     return this.suggestions.countBy({ status: 'rendered', renderReview: 'waiting' });
+  }
+
+  /** The ids of a user's suggestions waiting for a decision. */
+  async pendingIdsOf(userId: number): Promise<number[]> {
+    const rows = await this.sql.all<{ id: number }>(
+      `SELECT id FROM suggestions WHERE user_id = ? AND status = 'pending' ORDER BY id`,
+      [userId],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Which of these suggestions `rule` decided (whatever became of them since). */
+  async decidedByRule(ids: readonly number[], rule: DecisionRule): Promise<number[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.sql.all<{ id: number }>(
+      `SELECT id FROM suggestions WHERE decision_rule = ? AND id IN (SELECT value FROM json_each(?)) ORDER BY id`,
+      [rule, JSON.stringify(ids)],
+    );
+    return rows.map((row) => row.id);
   }
 
   /** What bulk actions need to know of each selected suggestion, in one query. */
