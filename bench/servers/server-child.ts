@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Controller, Get, Module, Render, Req } from '@nestjs/common';
+import { Controller, Get, Module, Render, Req, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express, { type Request } from 'express';
@@ -91,6 +91,14 @@ async function stackFloor(pageBytes: number) {
   app.setViewEngine('hbs');
   app.set('view cache', true);
   app.set('view options', { layout: 'layout' });
+  return listening(app, () => rmSync(views, { recursive: true, force: true }));
+}
+
+/** A Nest app listening on loopback, closed with its keep-alive connections (and `cleanUp` after). */
+async function listening(
+  app: INestApplication,
+  cleanUp: () => void = () => undefined,
+): Promise<{ server: Server; close: () => Promise<void> }> {
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer() as Server;
   return {
@@ -98,7 +106,7 @@ async function stackFloor(pageBytes: number) {
     close: async () => {
       server.closeAllConnections();
       await app.close();
-      rmSync(views, { recursive: true, force: true });
+      cleanUp();
     },
   };
 }
@@ -106,16 +114,7 @@ async function stackFloor(pageBytes: number) {
 async function start(): Promise<{ server: Server; close: () => Promise<void> }> {
   if (kind === 'gateway') {
     const config = loadGatewayConfig(JSON.parse(envJson) as Record<string, string>);
-    const app = await createGatewayApp(config, { logger: ['error'] });
-    await app.listen(0, '127.0.0.1');
-    const server = app.getHttpServer() as Server;
-    return {
-      server,
-      close: async () => {
-        server.closeAllConnections();
-        await app.close();
-      },
-    };
+    return listening(await createGatewayApp(config, { logger: ['error'] }));
   }
   if (kind === 'express-hello') {
     const app = express();

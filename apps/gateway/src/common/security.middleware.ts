@@ -59,7 +59,7 @@ function headersOf(middleware: Middleware): [string, string][] {
  * `parts.join(nonce)` is the header. helmet would rebuild and re-check the whole policy on every request,
  * since the nonce makes it dynamic.
  */
-function policyAroundNonce(directives: typeof PAGE_DIRECTIVES | Record<string, string[] | null>): string[] {
+function policyAroundNonce(directives: Record<string, string[] | null>): string[] {
   const [[, policy]] = headersOf(contentSecurityPolicy({ directives }));
   return policy.split(NONCE_SLOT);
 }

@@ -2,13 +2,13 @@ import { CallHandler, ExecutionContext, HttpException, Injectable, NestIntercept
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
-import { catchError, from, mergeMap, Observable, of } from 'rxjs';
+import { catchError, from, mergeMap, Observable } from 'rxjs';
 import { messageOf } from '../all-exceptions.filter.js';
 import type { AppRequest } from '../app-request.js';
 import { saveSession, setFlash } from '../flash.js';
 import { prefersHtml } from '../respond.js';
 import { ANSWER_KEY, Page, type AnswerOptions, type CarriedKey } from './answer-options.js';
-import { drawPage, render } from './draw-page.js';
+import { render } from './draw-page.js';
 import { PageRegistry, type Refusal } from './page-registry.service.js';
 
 /** Never carried back into a form. */
@@ -30,11 +30,8 @@ export class AnswerInterceptor implements NestInterceptor {
     const options = this.reflector.get<AnswerOptions<unknown> | undefined>(ANSWER_KEY, context.getHandler());
     const req = context.switchToHttp().getRequest<AppRequest>();
     const res = context.switchToHttp().getResponse<Response>();
-    if (!options || !prefersHtml(req)) {
-      return next
-        .handle()
-        .pipe(mergeMap((result) => (result instanceof Page ? from(drawPage(req, res, result)) : of(result))));
-    }
+    // A JSON client gets the handler's result; a `Page` among them is drawn by the adapter.
+    if (!options || !prefersHtml(req)) return next.handle();
     return next.handle().pipe(
       mergeMap((result) => from(this.answer(options, result, req, res, context.getHandler()))),
       catchError((error: unknown) => {
@@ -52,7 +49,7 @@ export class AnswerInterceptor implements NestInterceptor {
     res: Response,
     handler: object,
   ) {
-    if (result instanceof Page) return drawPage(req, res, result);
+    if (result instanceof Page) return result; // drawn by the adapter, as on any route
     if (options.redirect !== undefined) {
       const notice = typeof options.notice === 'function' ? options.notice(result) : options.notice;
       let carried = false;
